@@ -1,0 +1,47 @@
+package containerlabs.uts;
+
+import static containerlabs.kernel.CloneFlags.CLONE_NEWUTS;
+
+import containerlabs.engine.Container;
+import containerlabs.engine.ContainerException;
+import containerlabs.engine.ExitStatus;
+import containerlabs.engine.Feature;
+import containerlabs.kernel.Kernel;
+import java.nio.charset.StandardCharsets;
+import picocli.CommandLine.Option;
+
+/** Lab 01: a UTS namespace, so that the container has a hostname of its own. */
+public class UtsNamespace implements Feature {
+  /** HOST_NAME_MAX: sethostname(2) refuses a longer name with EINVAL. */
+  private static final int HOST_NAME_MAX = 64;
+
+  @Option(names = "--hostname", paramLabel = "NAME",
+      description = "The container's hostname (default: the container's id).")
+  String hostname;
+
+  @Override
+  public int namespaces() {
+    return CLONE_NEWUTS;
+  }
+
+  @Override
+  public void prepare(Container container) {
+    if (hostname == null) {
+      hostname = container.id();
+    }
+    int length = hostname.getBytes(StandardCharsets.UTF_8).length;
+    if (length == 0 || length > HOST_NAME_MAX) {
+      throw new ContainerException(ExitStatus.RUNTIME_ERROR, "--hostname must be 1 to "
+          + HOST_NAME_MAX + " bytes long (the kernel's limit), not " + length + ": choose a shorter name");
+    }
+  }
+
+  // tag::hostname[]
+  @Override
+  public void configureNamespaces(Container container) {
+    // This thread has its own UTS namespace now: the name changes for this thread and the
+    // processes it starts, and the host keeps its own.
+    Kernel.sethostname(hostname);
+  }
+  // end::hostname[]
+}

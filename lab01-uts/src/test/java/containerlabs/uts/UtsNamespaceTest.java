@@ -1,0 +1,148 @@
+package containerlabs.uts;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import containerlabs.cli.LabCommand;
+import containerlabs.testing.Host;
+import containerlabs.testing.LabRunner;
+import containerlabs.testing.LabRunner.Result;
+import containerlabs.testing.LabTest;
+import java.util.List;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+@LabTest
+@DisplayName("lab01-uts")
+class UtsNamespaceTest {
+  private final LabRunner lab = LabRunner.of(Lab01.class);
+
+  @Test
+  @DisplayName("the container has the hostname given with --hostname, and the host keeps its own")
+  void ownHostname() {
+    String host = Host.hostname();
+    Result run = lab.run("--hostname", "box", "--", "hostname");
+    assertEquals(0, run.exitStatus(), run::toString);
+    assertEquals("box", run.out());
+    assertEquals(host, Host.hostname());
+  }
+
+  @Test
+  @DisplayName("without --hostname the container is named after its generated id")
+  void generatedHostname() {
+    Result run = lab.run("--", "hostname");
+    assertEquals(0, run.exitStatus(), run::toString);
+    assertTrue(run.out().matches("[0-9A-Za-z]{11}"), run::toString);
+    assertNotEquals(Host.hostname(), run.out());
+  }
+
+  @Test
+  @DisplayName("a hostname changed inside the container never reaches the host")
+  void renameInside() {
+    String host = Host.hostname();
+    Result run = lab.run("--", "sh", "-c", "hostname inside && hostname");
+    assertEquals("inside", run.out(), run::toString);
+    assertEquals(host, Host.hostname());
+  }
+
+  @Test
+  @DisplayName("only the UTS namespace is new: PID, mount and network are still the host's")
+  void onlyUtsIsNew() {
+    Result run = lab.run("--", "readlink", "/proc/self/ns/uts", "/proc/self/ns/pid",
+        "/proc/self/ns/mnt", "/proc/self/ns/net");
+    List<String> inside = run.lines();
+    assertEquals(4, inside.size(), run::toString);
+    assertNotEquals(Host.namespace("uts"), inside.get(0));
+    assertEquals(Host.namespace("pid"), inside.get(1));
+    assertEquals(Host.namespace("mnt"), inside.get(2));
+    assertEquals(Host.namespace("net"), inside.get(3));
+  }
+
+  @Test
+  @DisplayName("the command's exit status is the lab's")
+  void exitStatus() {
+    assertEquals(7, lab.run("--", "sh", "-c", "exit 7").exitStatus());
+    assertEquals(0, lab.run("--", "true").exitStatus());
+  }
+
+  @Test
+  @DisplayName("a command killed by signal N makes the lab exit 128+N")
+  void killedBySignal() {
+    assertEquals(128 + 15, lab.run("--", "sh", "-c", "kill -TERM $$").exitStatus());
+  }
+
+  @Test
+  @DisplayName("the command gets no open file of the lab's JVM: only stdin, stdout, stderr")
+  void noInheritedDescriptors() {
+    Result run = lab.run("--", "sh", "-c", "ls /proc/$$/fd");
+    assertEquals(List.of("0", "1", "2"), run.lines(), run::toString);
+  }
+
+  @Test
+  @DisplayName("--trace narrates unshare --uts and hostname, with the kernel calls")
+  void trace() {
+    Result run = lab.run("--trace", "--hostname", "box", "--", "true");
+    assertEquals(0, run.exitStatus(), run::toString);
+    String trace = run.stderr();
+    assertTrue(trace.matches("(?s).*\\[lab \\d+\\] +unshare\\(CLONE_NEWUTS\\) +# unshare --uts\n.*"), trace);
+    assertTrue(trace.matches("(?s).*sethostname\\(\"box\", 3\\) +# hostname box\n.*"), trace);
+    assertTrue(trace.matches("(?s).*\\[init \\d+\\] +execve\\(\"/usr/bin/true\", \\[\"true\"\\].*"), trace);
+    assertTrue(trace.indexOf("unshare(") < trace.indexOf("sethostname("), trace);
+  }
+
+  @Test
+  @DisplayName("an unknown option is a usage error: exit 2, usage shown, no stack trace")
+  void unknownOption() {
+    Result run = lab.run("--no-such-option");
+    assertEquals(2, run.exitStatus(), run::toString);
+    assertTrue(run.stderr().startsWith("Unknown option: '--no-such-option'"), run::toString);
+    assertTrue(run.stderr().contains("Usage: lab01-uts"), run::toString);
+    assertFalse(run.stderr().contains("Exception"), run::toString);
+  }
+
+  @Test
+  @DisplayName("a command that does not exist: exit 127 and one line that says so")
+  void commandNotFound() {
+    Result run = lab.run("--", "no-such-command");
+    assertEquals(127, run.exitStatus(), run::toString);
+    assertEquals(1, run.stderr().lines().count(), run::toString);
+    assertTrue(run.stderr().startsWith("lab01-uts: no-such-command: command not found"), run::toString);
+  }
+
+  @Test
+  @DisplayName("a file that is not executable: exit 126 and one line that says so")
+  void cannotExecute() {
+    Result run = lab.run("--", "/etc/hostname");
+    assertEquals(126, run.exitStatus(), run::toString);
+    assertEquals(1, run.stderr().lines().count(), run::toString);
+    assertTrue(run.stderr().contains("/etc/hostname: cannot execute"), run::toString);
+  }
+
+  @Test
+  @DisplayName("a hostname over 64 bytes is refused: exit 125, one line naming the limit")
+  void hostnameTooLong() {
+    Result run = lab.run("--hostname", "x".repeat(65), "--", "true");
+    assertEquals(125, run.exitStatus(), run::toString);
+    assertEquals(1, run.stderr().lines().count(), run::toString);
+    assertTrue(run.stderr().contains("--hostname must be 1 to 64 bytes long"), run::toString);
+  }
+
+  @Test
+  @DisplayName("run by a user who is not root: exit 125 and one line saying to use sudo")
+  void notRoot() throws Exception {
+    Result run = lab.runAsNobody("--", "true");
+    assertEquals(125, run.exitStatus(), run::toString);
+    assertEquals("lab01-uts: must run as root, to create namespaces (CAP_SYS_ADMIN):"
+        + " run the same command with sudo in front", run.stderr().strip());
+  }
+
+  @Test
+  @DisplayName("run inside another JVM, as mvn exec:java does, the lab returns the status and leaves no thread")
+  void inProcess() {
+    int status = LabCommand.execute(new Lab01(), "--hostname", "inproc", "--", "sh", "-c", "exit 3");
+    assertEquals(3, status);
+    // NothingLeftBehind then checks that no container thread is left in this JVM.
+  }
+}

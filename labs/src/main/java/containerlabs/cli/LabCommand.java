@@ -1,0 +1,123 @@
+package containerlabs.cli;
+
+import containerlabs.engine.Container;
+import containerlabs.engine.ContainerException;
+import containerlabs.engine.Engine;
+import containerlabs.engine.ExitStatus;
+import containerlabs.engine.Feature;
+import containerlabs.kernel.Kernel;
+import containerlabs.kernel.SyscallException;
+import containerlabs.kernel.Trace;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * What every lab's command line shares: the command to run, {@code --trace}, the root check,
+ * and errors as one line with docker's exit statuses. A lab adds its features.
+ */
+@Command(mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
+    usageHelpAutoWidth = true,
+    exitCodeListHeading = "%nExit status:%n",
+    exitCodeList = {
+        "  n:the command's own exit status (128+n if a signal n killed it)",
+        "  2:the options are wrong",
+        "125:the lab failed (it says why)",
+        "126:the command cannot be executed",
+        "127:the command was not found"})
+public abstract class LabCommand implements Callable<Integer> {
+  private static final List<String> DEFAULT_COMMAND = List.of("/bin/sh");
+
+  @Spec
+  CommandSpec spec;
+
+  @Mixin
+  Tracing tracing;
+
+  @Parameters(paramLabel = "COMMAND", arity = "0..*",
+      description = "The command to run in the container, with its arguments (default: /bin/sh).")
+  List<String> command = new ArrayList<>();
+
+  /** This lab's features, the earlier labs' first. */
+  protected abstract List<Feature> features();
+
+  /** Run a lab as its main method does: parse, run, and exit with the container's status. */
+  public static void main(LabCommand lab, String... args) {
+    System.exit(execute(lab, args));
+  }
+
+  /** Run a lab, or its init when the first argument is {@code init}, and return the exit status. */
+  public static int execute(LabCommand lab, String... args) {
+    CommandLine commandLine = new CommandLine(lab)
+        .setStopAtPositional(true) // lab01-uts ls -l: -l belongs to ls
+        .setExecutionExceptionHandler(LabCommand::failed);
+    if (args.length >= 2 && args[0].equals("init")) {
+      return lab.init(commandLine, args[1], Arrays.copyOfRange(args, 2, args.length));
+    }
+    return commandLine.execute(args);
+  }
+
+  @Override
+  public Integer call() {
+    if (Kernel.geteuid() != 0) {
+      throw new ContainerException(ExitStatus.RUNTIME_ERROR, "must run as root, to create"
+          + " namespaces (CAP_SYS_ADMIN): run the same command with sudo in front");
+    }
+    if (tracing.trace) {
+      Trace.enable("lab", System.err);
+    }
+    try {
+      Container container = Container.create(commandOrShell());
+      List<String> arguments = spec.commandLine().getParseResult().originalArgs();
+      return new Engine(features()).run(container, getClass(), arguments);
+    } finally {
+      Trace.disable();
+    }
+  }
+
+  private int init(CommandLine commandLine, String id, String[] labArguments) {
+    try {
+      commandLine.parseArgs(labArguments);
+      if (tracing.trace) {
+        Trace.enable("init", System.err);
+      }
+      new Engine(features()).init(new Container(id, commandOrShell()));
+      return ExitStatus.RUNTIME_ERROR; // init() returns only by throwing
+    } catch (Exception e) {
+      return failed(e, commandLine, null);
+    }
+  }
+
+  private List<String> commandOrShell() {
+    return command.isEmpty() ? DEFAULT_COMMAND : command;
+  }
+
+  private static int failed(Exception e, CommandLine commandLine, CommandLine.ParseResult unused) {
+    PrintWriter err = commandLine.getErr();
+    String name = commandLine.getCommandName();
+    if (e instanceof ContainerException ce) {
+      err.println(name + ": " + ce.getMessage());
+      err.flush();
+      return ce.exitStatus();
+    }
+    if (e instanceof SyscallException) {
+      err.println(name + ": " + e.getMessage());
+      err.flush();
+      return ExitStatus.RUNTIME_ERROR;
+    }
+    err.println(name + ": internal error: " + e + " (please report it, with the output of --trace)");
+    if (Trace.enabled()) {
+      e.printStackTrace(err);
+    }
+    err.flush();
+    return ExitStatus.RUNTIME_ERROR;
+  }
+}

@@ -1,0 +1,19 @@
+package containerlabs.engine;
+
+/**
+ * A failure the user can act on: the message is one line that names the problem and the
+ * fix, and the exit status follows docker's (125, 126, 127).
+ */
+public final class ContainerException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+  private final int exitStatus;
+
+  public ContainerException(int exitStatus, String message) {
+    super(message);
+    this.exitStatus = exitStatus;
+  }
+
+  public int exitStatus() {
+    return exitStatus;
+  }
+}

@@ -1,0 +1,60 @@
+package containerlabs.engine;
+
+import containerlabs.kernel.Kernel;
+import java.util.List;
+
+/**
+ * The one thread that belongs to a container. Namespaces belong to threads, so this thread
+ * unshares them, lets the features configure them, starts the init in them (the init
+ * inherits this thread's namespaces) and waits for it. After unshare(CLONE_NEWPID) it can
+ * create no more threads, and no second process could join once the first has died: so a
+ * new platform thread for every container, never a pooled or virtual one.
+ */
+final class ContainerThread extends Thread {
+  private final Container container;
+  private final List<Feature> features;
+  private final List<String> initCommand;
+  private volatile int waitStatus = -1;
+  private volatile RuntimeException failure;
+
+  ContainerThread(Container container, List<Feature> features, List<String> initCommand) {
+    super("container-" + container.id());
+    this.container = container;
+    this.features = features;
+    this.initCommand = initCommand;
+  }
+
+  @Override
+  public void run() {
+    try {
+      int namespaces = features.stream().mapToInt(Feature::namespaces).reduce(0, (a, b) -> a | b);
+      if (namespaces != 0) {
+        Kernel.unshare(namespaces);
+      }
+      for (Feature feature : features) {
+        feature.configureNamespaces(container);
+      }
+      container.started(Kernel.spawn(initCommand.get(0), initCommand, initEnvironment()));
+      waitStatus = Kernel.waitpid(container.pid());
+    } catch (RuntimeException e) {
+      failure = e;
+    }
+  }
+
+  /**
+   * The init JVM gets almost nothing of the lab's environment (JAVA_TOOL_OPTIONS there would
+   * change it); it builds the command's environment itself, see {@link Container}.
+   */
+  private static List<String> initEnvironment() {
+    String term = System.getenv("TERM");
+    return term == null ? List.of() : List.of("TERM=" + term);
+  }
+
+  /** The init's wait status, once this thread has ended; or what stopped it from starting. */
+  int waitStatus() {
+    if (failure != null) {
+      throw failure;
+    }
+    return waitStatus;
+  }
+}

@@ -1,0 +1,140 @@
+package containerlabs.engine;
+
+import containerlabs.kernel.Kernel;
+import containerlabs.kernel.SyscallException;
+import containerlabs.kernel.Trace;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
+
+/**
+ * The container lifecycle (see {@link Feature} for the picture). The engine owns the order;
+ * each feature owns one idea.
+ */
+public final class Engine {
+  private final List<Feature> features;
+
+  public Engine(List<Feature> features) {
+    this.features = List.copyOf(features);
+  }
+
+  /**
+   * On the host: run the container to its end and return its exit status. Whatever was
+   * made on the host is removed before this returns, on every path.
+   */
+  public int run(Container container, Class<?> lab, List<String> labArguments) {
+    StateDir.create(container);
+    List<Feature> prepared = new ArrayList<>();
+    try {
+      for (Feature feature : features) {
+        prepared.add(feature);
+        feature.prepare(container);
+      }
+      Kernel.startHelperThreads();
+      ContainerThread thread =
+          new ContainerThread(container, features, InitCommand.of(lab, container.id(), labArguments));
+      try (SignalForwarding forwarding = new SignalForwarding(container)) {
+        thread.start();
+        join(thread);
+      }
+      return ExitStatus.of(thread.waitStatus());
+    } finally {
+      Collections.reverse(prepared);
+      for (Feature feature : prepared) {
+        try {
+          feature.cleanUp(container);
+        } catch (RuntimeException e) {
+          System.err.println("warning: clean-up of " + feature.getClass().getSimpleName()
+              + " failed: " + e.getMessage());
+        }
+      }
+      try {
+        StateDir.remove(container);
+      } catch (IOException e) {
+        System.err.println("warning: cannot remove " + container.stateDir() + ": " + e);
+      }
+    }
+  }
+
+  /**
+   * In the init: set up the inside of the container, then become the command. Returns
+   * only by throwing.
+   */
+  public void init(Container container) {
+    // The init's parent is the container's thread in the lab: if the lab dies (even by
+    // SIGKILL), the kernel kills the init, and with PID 1 the whole container.
+    Kernel.prctl(Kernel.PR_SET_PDEATHSIG, Kernel.SIGKILL);
+    for (Feature feature : features) {
+      feature.initContainer(container);
+    }
+    Map<String, String> environment = container.environment();
+    String path = CommandPath.resolve(container.command().get(0), environment.get("PATH"));
+    List<String> envp = new ArrayList<>();
+    environment.forEach((name, value) -> envp.add(name + "=" + value));
+    // The JVM opens its jars without O_CLOEXEC; none of them may reach the command.
+    Kernel.closeOnExecFrom(3);
+    try {
+      Kernel.execve(path, container.command(), envp);
+    } catch (SyscallException e) {
+      throw CommandPath.execveFailed(path, e);
+    }
+  }
+
+  private static void join(Thread thread) {
+    boolean interrupted = false;
+    while (thread.isAlive()) {
+      try {
+        thread.join();
+      } catch (InterruptedException e) {
+        interrupted = true; // the container is still running: wait for it all the same
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * While the container runs, SIGINT and SIGTERM to the lab go to the container's init
+   * instead: the lab must live on to clean up. A PID 1 ignores signals it has no handler
+   * for, so a second signal kills it.
+   */
+  private static final class SignalForwarding implements AutoCloseable {
+    private static final String[] SIGNALS = {"INT", "TERM"};
+    private final SignalHandler[] previous = new SignalHandler[SIGNALS.length];
+
+    SignalForwarding(Container container) {
+      AtomicInteger received = new AtomicInteger();
+      SignalHandler forward = signal -> {
+        int pid = container.pid();
+        if (pid == 0) {
+          return;
+        }
+        boolean again = received.incrementAndGet() > 1;
+        try {
+          Kernel.kill(pid, again ? Kernel.SIGKILL : signal.getNumber());
+        } catch (SyscallException e) {
+          // ESRCH: it has just ended by itself
+        }
+        if (!again) {
+          Trace.note("forwarded SIG" + signal.getName() + " to the container; once more kills it");
+        }
+      };
+      for (int i = 0; i < SIGNALS.length; i++) {
+        previous[i] = Signal.handle(new Signal(SIGNALS[i]), forward);
+      }
+    }
+
+    @Override
+    public void close() {
+      for (int i = 0; i < SIGNALS.length; i++) {
+        Signal.handle(new Signal(SIGNALS[i]), previous[i]);
+      }
+    }
+  }
+}

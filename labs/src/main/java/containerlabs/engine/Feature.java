@@ -1,0 +1,36 @@
+package containerlabs.engine;
+
+/**
+ * One isolation feature: what one lab adds. The {@link Engine} calls these hooks in the
+ * container's lifecycle order; a feature implements only the ones its idea needs.
+ *
+ * <pre>
+ *  lab (host)              container thread            init (child process)
+ *  prepare() ───────────▶ unshare(namespaces())
+ *                          configureNamespaces() ───▶ initContainer()
+ *                                                      execve(command)
+ *  cleanUp()  ◀─────────── waitpid()  ◀────────────── command exits
+ * </pre>
+ */
+public interface Feature {
+
+  /** The CLONE_NEW* flags of the namespaces this feature needs (see CloneFlags). */
+  default int namespaces() {
+    return 0;
+  }
+
+  /** On the host, before the container exists: check options, create host resources. */
+  default void prepare(Container container) {}
+
+  /**
+   * On the container's own thread, which is already in the new namespaces, just before it
+   * starts the init. What is done here is what the init inherits.
+   */
+  default void configureNamespaces(Container container) {}
+
+  /** In the init process, inside every namespace, before the command replaces it. */
+  default void initContainer(Container container) {}
+
+  /** On the host after the container is gone, on every path, even if prepare failed half-way. */
+  default void cleanUp(Container container) {}
+}
