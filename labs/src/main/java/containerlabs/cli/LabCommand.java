@@ -49,6 +49,13 @@ public abstract class LabCommand implements Callable<Integer> {
   /** This lab's features, the earlier labs' first. */
   protected abstract List<Feature> features();
 
+  /** The earlier lab's features, then this lab's own. */
+  protected static List<Feature> plus(List<Feature> earlier, Feature added) {
+    List<Feature> features = new ArrayList<>(earlier);
+    features.add(added);
+    return List.copyOf(features);
+  }
+
   /** Run a lab as its main method does: parse, run, and exit with the container's status. */
   public static void main(LabCommand lab, String... args) {
     System.exit(execute(lab, args));

@@ -1,0 +1,22 @@
+package containerlabs.mnt;
+
+import containerlabs.engine.Feature;
+import containerlabs.pid.Lab02;
+import java.util.List;
+import picocli.CommandLine.Command;
+
+/** Lab 03: lab 02, and mounts of its own with a fresh /proc. */
+@Command(name = "lab03-mnt",
+    description = "Run COMMAND as PID 1 with its own hostname, mounts and /proc.")
+public class Lab03 extends Lab02 {
+  private final MountNamespace mnt = new MountNamespace();
+
+  @Override
+  protected List<Feature> features() {
+    return plus(super.features(), mnt);
+  }
+
+  public static void main(String... args) {
+    main(new Lab03(), args);
+  }
+}
