@@ -24,6 +24,7 @@ final class ContainerThread extends Thread {
     this.initCommand = initCommand;
   }
 
+  // tag::run[]
   @Override
   public void run() {
     try {
@@ -40,6 +41,7 @@ final class ContainerThread extends Thread {
       failure = e;
     }
   }
+  // end::run[]
 
   /**
    * The init JVM gets almost nothing of the lab's environment (JAVA_TOOL_OPTIONS there would

@@ -65,6 +65,7 @@ public final class Engine {
    * In the init: set up the inside of the container, then become the command. Returns
    * only by throwing.
    */
+  // tag::init[]
   public void init(Container container) {
     // The init's parent is the container's thread in the lab: if the lab dies (even by
     // SIGKILL), the kernel kills the init, and with PID 1 the whole container.
@@ -84,6 +85,7 @@ public final class Engine {
       throw CommandPath.execveFailed(path, e);
     }
   }
+  // end::init[]
 
   private static void join(Thread thread) {
     boolean interrupted = false;

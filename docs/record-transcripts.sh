@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Records the guide's transcripts from real runs: each file in
+# src/docs/asciidoc/transcripts/ is a command exactly as the guide shows it, and what it printed.
+# Run as root from the top of the repository after `mvn install` (or scripts/provision.sh):
+#   docs/record-transcripts.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=docs/src/docs/asciidoc/transcripts
+mkdir -p "$out"
+
+# record NAME COMMAND...: run the command through sh, as typed, and keep "# COMMAND" and its output.
+record() {
+  local name=$1; shift
+  # Debian's Maven 3.8.7 writes invisible ANSI colour resets even with -B: strip them.
+  { echo "# $*"; sh -c "$*" 2>&1 || echo "(exit status $?)"; } | sed 's/\x1b\[[0-9;]*m//g' > "$out/$name.txt"
+  echo "recorded $out/$name.txt"
+}
+
+record lab01-not-root               'setpriv --reuid=nobody --regid=nogroup --clear-groups ./lab 1'
+record host-hostname                'hostname'
+record lab01-hostname               './lab 1 --hostname box -- hostname'
+record lab01-trace                  './lab 1 --trace --hostname box -- hostname'
+record lab01-rename                 "./lab 1 -- sh -c 'hostname inside; hostname'; hostname"
+record lab01-ns                     './lab 1 -- readlink /proc/self/ns/uts /proc/self/ns/pid; readlink /proc/self/ns/uts /proc/self/ns/pid'
+record lab01-exit                   "./lab 1 -- sh -c 'exit 7'; echo \"exit status: \$?\""
+record lab01-errors                 './lab 1 --hostname $(printf "x%.0s" $(seq 65)) -- true; ./lab 1 -- no-such-command; ./lab 1 --nope 2>&1 | head -2'
+record lab02-pid1                   "./lab 2 -- sh -c 'echo \$\$'"
+record lab02-trace                  './lab 2 --trace -- true'
+record lab02-ps                     './lab 2 -- ps -e | head -5'
+record lab02-orphans                "./lab 2 -- sh -c 'sleep 1000 & echo started sleep'; pgrep -c -x -f 'sleep 1000' || true"
+record lab03-ps                     './lab 3 -- ps'
+record lab03-trace                  './lab 3 --trace -- ps'
+record lab03-mount                  "./lab 3 -- sh -c 'mount -t tmpfs mine /mnt; grep mine /proc/self/mountinfo'; grep -c mine /proc/self/mountinfo || true"
+record lab03-exec-java              'mvn -q -pl lab03-mnt exec:java -Dexec.args="--trace -- ps"'

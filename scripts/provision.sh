@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Sets up a Debian 12 machine for Container Labs: the one install path, used by
+# `vagrant up` (the learner's VM), by the README's setup on a plain Debian 12 machine,
+# and by CI before every test run. Idempotent: run it again and nothing changes.
+#
+#   sudo scripts/provision.sh [REPO_DIR]      (default: the repository this script is in)
+set -euo pipefail
+
+repo=${1:-$(cd "$(dirname "$0")/.." && pwd)}
+say() { printf '\n==> %s\n' "$*"; }
+
+if [ "$(id -u)" != 0 ]; then
+  echo "provision.sh: must run as root (it installs packages): sudo $0 $*" >&2
+  exit 125
+fi
+
+# 1. Packages. Everything the labs call or the tests use, from Debian's own repositories.
+packages=(
+  openjdk-17-jdk-headless   # Java 17: the labs and the tests
+  maven                     # the build (3.8.7 on Debian 12)
+  procps                    # ps, pgrep: what learners type inside their containers
+  util-linux                # unshare, nsenter, mount, setpriv: the shell equivalents
+  iproute2                  # ip: to look at network namespaces (lab 05)
+  nftables iptables         # NAT and published ports (lab 05)
+  busybox-static            # the default container image (lab 04)
+  git ca-certificates
+)
+missing=()
+for p in "${packages[@]%% *}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  say "packages: all installed"
+fi
+
+# 2. The project, built and installed into root's Maven repository, so that every lab runs
+#    at once and offline (`mvn -pl lab03-mnt exec:java`, `./lab 3`): no "artifact not found".
+say "building Container Labs in $repo"
+cd "$repo"
+mvn -B -q install -DskipTests
+# Fetch exec:java's plugin too, and prove a lab runs.
+mvn -B -q -pl lab01-uts exec:java -Dexec.args="--hostname ready -- true"
+
+say "ready. Next, as root (sudo -i, then cd $repo):"
+cat <<NEXT
+    ./lab 1 --hostname box               # a shell in your first container: try hostname, then exit
+    ./lab 3 --trace -- ps                # every kernel call of lab 03, and a ps that sees only the container
+    mvn -B verify                        # all the labs' verification tests, and the guide (docs/target/guide)
+NEXT
