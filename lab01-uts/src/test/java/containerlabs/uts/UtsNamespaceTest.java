@@ -139,6 +139,18 @@ class UtsNamespaceTest {
   }
 
   @Test
+  @DisplayName("SIGTERM to the lab reaches the command, and the lab exits with the command's status")
+  void sigtermIsForwarded() throws Exception {
+    Process running = lab.start("--", "sh", "-c",
+        "trap 'echo got TERM; exit 3' TERM; echo ready; while :; do sleep 0.1; done");
+    var out = new java.io.BufferedReader(new java.io.InputStreamReader(running.getInputStream()));
+    assertEquals("ready", out.readLine());
+    running.toHandle().destroy(); // SIGTERM to the lab's JVM only (Process.destroy closes the pipes)
+    assertEquals("got TERM", out.readLine());
+    assertEquals(3, LabRunner.finish(running).exitStatus());
+  }
+
+  @Test
   @DisplayName("run inside another JVM, as mvn exec:java does, the lab returns the status and leaves no thread")
   void inProcess() {
     int status = LabCommand.execute(new Lab01(), "--hostname", "inproc", "--", "sh", "-c", "exit 3");

@@ -64,6 +64,20 @@ class PidNamespaceTest {
   }
 
   @Test
+  @DisplayName("PID 1 ignores a SIGTERM it has no handler for; a second one to the lab kills the container")
+  void pidOneIgnoresSignals() throws Exception {
+    Process running = lab.start("--", "sh", "-c", "echo ready; exec sleep 300");
+    var out = new java.io.BufferedReader(new java.io.InputStreamReader(running.getInputStream()));
+    assertEquals("ready", out.readLine());
+    Thread.sleep(300); // let sh become sleep
+    running.toHandle().destroy();
+    assertTrue(!running.waitFor(1, java.util.concurrent.TimeUnit.SECONDS),
+        "sleep, as PID 1 without a handler, should have ignored SIGTERM");
+    running.toHandle().destroy();
+    assertEquals(128 + 9, LabRunner.finish(running).exitStatus());
+  }
+
+  @Test
   @DisplayName("--trace shows unshare --uts --pid, and the init running as PID 1")
   void trace() {
     Result run = lab.run("--trace", "--", "true");
