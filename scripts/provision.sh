@@ -23,6 +23,7 @@ packages=(
   iproute2                  # ip: to look at network namespaces (lab 05)
   nftables iptables         # NAT and published ports (lab 05)
   busybox-static            # the default container image (lab 04)
+  sash                      # a static shell with a chroot builtin: lab 04's escape demo
   git ca-certificates
 )
 missing=()
@@ -45,6 +46,9 @@ cd "$repo"
 mvn -B -q install -DskipTests
 # Fetch exec:java's plugin too, and prove a lab runs.
 mvn -B -q -pl lab01-uts exec:java -Dexec.args="--hostname ready -- true"
+
+say "the default image"
+./lab images busybox
 
 say "ready. Next, as root (sudo -i, then cd $repo):"
 cat <<NEXT

@@ -34,6 +34,7 @@ public class UtsNamespace implements Feature {
       throw new ContainerException(ExitStatus.RUNTIME_ERROR, "--hostname must be 1 to "
           + HOST_NAME_MAX + " bytes long (the kernel's limit), not " + length + ": choose a shorter name");
     }
+    container.hostname(hostname);
   }
 
   // tag::hostname[]

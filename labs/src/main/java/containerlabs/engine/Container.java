@@ -19,6 +19,7 @@ public final class Container {
   private final List<String> command;
   private final Map<String, String> environment = new LinkedHashMap<>();
   private volatile int pid;
+  private volatile String hostname;
 
   public Container(String id, List<String> command) {
     this.id = id;
@@ -55,6 +56,15 @@ public final class Container {
   /** The command's environment; features may add to it before the init runs. */
   public Map<String, String> environment() {
     return environment;
+  }
+
+  /** The container's hostname: its id, unless a feature names it otherwise. */
+  public String hostname() {
+    return hostname != null ? hostname : id;
+  }
+
+  public void hostname(String name) {
+    this.hostname = name;
   }
 
   /** The init's pid as the host sees it; 0 until it has started. */

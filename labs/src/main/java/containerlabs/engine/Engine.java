@@ -70,6 +70,7 @@ public final class Engine {
     // The init's parent is the container's thread in the lab: if the lab dies (even by
     // SIGKILL), the kernel kills the init, and with PID 1 the whole container.
     Kernel.prctl(Kernel.PR_SET_PDEATHSIG, Kernel.SIGKILL);
+    ClassDirectories.preload();
     for (Feature feature : features) {
       feature.initContainer(container);
     }

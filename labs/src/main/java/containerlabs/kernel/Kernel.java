@@ -43,120 +43,95 @@ public final class Kernel {
   // tag::unshare[]
   public static void unshare(int flags) {
     String call = "unshare(" + CloneFlags.names(flags) + ")";
-    Trace.call(call, CloneFlags.unshareCommand(flags));
-    try {
-      C.unshare(flags);
-    } catch (LastErrorException e) {
-      throw new SyscallException(call, e.getErrorCode());
-    }
+    invoke(call, CloneFlags.unshareCommand(flags), () -> C.unshare(flags));
   }
   // end::unshare[]
 
   public static void setns(int fd, int nstype) {
     String call = "setns(" + fd + ", " + CloneFlags.names(nstype) + ")";
-    Trace.call(call, "nsenter");
-    try {
-      C.setns(fd, nstype);
-    } catch (LastErrorException e) {
-      throw new SyscallException(call, e.getErrorCode());
-    }
+    invoke(call, "nsenter", () -> C.setns(fd, nstype));
   }
 
   public static void sethostname(String name) {
     byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
     String call = "sethostname(" + quote(name) + ", " + bytes.length + ")";
-    Trace.call(call, "hostname " + name);
-    try {
-      C.sethostname(bytes, bytes.length);
-    } catch (LastErrorException e) {
-      throw new SyscallException(call, e.getErrorCode());
-    }
+    invoke(call, "hostname " + name, () -> C.sethostname(bytes, bytes.length));
   }
 
   public static void mount(String source, String target, String fstype, long flags, String data) {
     String call = "mount(" + quote(source) + ", " + quote(target) + ", " + quote(fstype) + ", "
         + MountFlags.names(flags) + ", " + quote(data) + ")";
-    Trace.call(call, MountFlags.mountCommand(source, target, fstype, flags, data));
-    try {
-      C.mount(source, target, fstype, flags, data);
-    } catch (LastErrorException e) {
-      throw new SyscallException(call, e.getErrorCode());
-    }
+    invoke(call, MountFlags.mountCommand(source, target, fstype, flags, data), () -> C.mount(source, target, fstype, flags, data));
   }
 
   public static void umount2(String target, int flags) {
     String call = "umount2(" + quote(target) + ", "
         + (flags == MountFlags.MNT_DETACH ? "MNT_DETACH" : Integer.toString(flags)) + ")";
-    Trace.call(call, (flags == MountFlags.MNT_DETACH ? "umount -l " : "umount ") + target);
-    try {
-      C.umount2(target, flags);
-    } catch (LastErrorException e) {
-      throw new SyscallException(call, e.getErrorCode());
-    }
+    invoke(call, (flags == MountFlags.MNT_DETACH ? "umount -l " : "umount ") + target, () -> C.umount2(target, flags));
   }
 
   public static void pivotRoot(String newRoot, String putOld) {
     String call = "pivot_root(" + quote(newRoot) + ", " + quote(putOld) + ")";
-    Trace.call(call, "pivot_root " + newRoot + " " + putOld);
-    try {
-      C.syscall(SYS_PIVOT_ROOT, newRoot, putOld);
-    } catch (LastErrorException e) {
-      throw new SyscallException(call, e.getErrorCode());
-    }
+    invoke(call, "pivot_root " + newRoot + " " + putOld, () -> C.syscall(SYS_PIVOT_ROOT, newRoot, putOld));
   }
 
   public static void chdir(String path) {
     String call = "chdir(" + quote(path) + ")";
-    Trace.call(call, "cd " + path);
-    try {
-      C.chdir(path);
-    } catch (LastErrorException e) {
-      throw new SyscallException(call, e.getErrorCode());
-    }
+    invoke(call, "cd " + path, () -> C.chdir(path));
   }
 
   public static void chroot(String path) {
     String call = "chroot(" + quote(path) + ")";
-    Trace.call(call, "chroot " + path);
-    try {
-      C.chroot(path);
-    } catch (LastErrorException e) {
-      throw new SyscallException(call, e.getErrorCode());
-    }
+    invoke(call, "chroot " + path, () -> C.chroot(path));
   }
 
-  /** mknod(2) of a character device. */
+  /** mknod(2) of a character device, as /dev needs them. */
   public static void mknodChar(String path, int mode, int major, int minor) {
-    String call = String.format("mknod(%s, S_IFCHR|%04o, makedev(%d, %d))", quote(path), mode,
+    mknod(path, true, mode, major, minor);
+  }
+
+  public static void mknod(String path, boolean character, int mode, int major, int minor) {
+    String call = String.format("mknod(%s, %s|%04o, makedev(%d, %d))", quote(path),
+        character ? "S_IFCHR" : "S_IFBLK", mode, major, minor);
+    String shell = String.format("mknod -m %04o %s %s %d %d", mode, path, character ? "c" : "b",
         major, minor);
-    Trace.call(call, String.format("mknod -m %04o %s c %d %d", mode, path, major, minor));
-    try {
-      long dev = ((long) major << 8) | minor; // old-style encoding, enough below major 4096
-      C.mknod(path, 0020000 | mode, dev);
-    } catch (LastErrorException e) {
-      throw new SyscallException(call, e.getErrorCode());
-    }
+    long dev = ((long) (major & 0xfffff000) << 32) | ((major & 0xfff) << 8)
+        | ((long) (minor & 0xffffff00) << 12) | (minor & 0xff); // glibc's makedev()
+    invoke(call, shell, () -> C.mknod(path, (character ? 0020000 : 0060000) | mode, dev));
+  }
+
+  public static void mkfifo(String path, int mode) {
+    String call = String.format("mkfifo(%s, %04o)", quote(path), mode);
+    invoke(call, null, () -> C.mkfifo(path, mode));
+  }
+
+  public static void chmod(String path, int mode) {
+    String call = String.format("chmod(%s, %04o)", quote(path), mode);
+    invoke(call, null, () -> C.chmod(path, mode));
+  }
+
+  /** lchown(2): the owner of the path itself, not of what a symlink points to. */
+  public static void lchown(String path, int uid, int gid) {
+    String call = "lchown(" + quote(path) + ", " + uid + ", " + gid + ")";
+    invoke(call, null, () -> C.lchown(path, uid, gid));
+  }
+
+  public static void setxattr(String path, String name, String value) {
+    byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+    String call = "lsetxattr(" + quote(path) + ", " + quote(name) + ", " + quote(value) + ")";
+    String shell = "setfattr -h -n " + name + " -v " + value + " " + path;
+    invoke(call, shell, () -> C.lsetxattr(path, name, bytes, bytes.length, 0));
   }
 
   public static void prctl(int option, long arg) {
     String name = option == PR_SET_PDEATHSIG ? "PR_SET_PDEATHSIG" : Integer.toString(option);
     String call = "prctl(" + name + ", " + arg + ")";
-    Trace.call(call, null);
-    try {
-      C.prctl(option, arg, 0, 0, 0);
-    } catch (LastErrorException e) {
-      throw new SyscallException(call, e.getErrorCode());
-    }
+    invoke(call, null, () -> C.prctl(option, arg, 0, 0, 0));
   }
 
   public static void kill(int pid, int signal) {
     String call = "kill(" + pid + ", " + signal + ")";
-    Trace.call(call, "kill -" + signal + " " + pid);
-    try {
-      C.kill(pid, signal);
-    } catch (LastErrorException e) {
-      throw new SyscallException(call, e.getErrorCode());
-    }
+    invoke(call, "kill -" + signal + " " + pid, () -> C.kill(pid, signal));
   }
 
   /**
@@ -166,25 +141,16 @@ public final class Kernel {
   // tag::execve[]
   public static void execve(String path, List<String> argv, List<String> env) {
     String call = "execve(" + quote(path) + ", " + list(argv) + ", " + list(env) + ")";
-    Trace.call(call, "exec " + String.join(" ", argv));
-    try {
-      C.execve(path, new StringArray(argv.toArray(String[]::new)),
-          new StringArray(env.toArray(String[]::new)));
-    } catch (LastErrorException e) {
-      throw new SyscallException(call, e.getErrorCode());
-    }
+    StringArray args = new StringArray(argv.toArray(String[]::new));
+    StringArray environment = new StringArray(env.toArray(String[]::new));
+    invoke(call, "exec " + String.join(" ", argv), () -> C.execve(path, args, environment));
   }
   // end::execve[]
 
   /** Mark every file descriptor from {@code first} on close-on-exec: none reaches execve. */
   public static void closeOnExecFrom(int first) {
     String call = "close_range(" + first + ", ~0U, CLOSE_RANGE_CLOEXEC)";
-    Trace.call(call, null);
-    try {
-      C.close_range(first, -1, CLOSE_RANGE_CLOEXEC);
-    } catch (LastErrorException e) {
-      throw new SyscallException(call, e.getErrorCode());
-    }
+    invoke(call, null, () -> C.close_range(first, -1, CLOSE_RANGE_CLOEXEC));
   }
 
   /**
@@ -236,12 +202,31 @@ public final class Kernel {
     }
   }
 
+  public static boolean isatty(int fd) {
+    return C.isatty(fd) == 1;
+  }
+
   public static int getpid() {
     return C.getpid();
   }
 
   public static int geteuid() {
     return C.geteuid();
+  }
+
+  /** A libc call that sets errno: traced first, then made, and checked. */
+  @FunctionalInterface
+  private interface NativeCall {
+    void run() throws LastErrorException;
+  }
+
+  private static void invoke(String call, String shell, NativeCall nativeCall) {
+    Trace.call(call, shell);
+    try {
+      nativeCall.run();
+    } catch (LastErrorException e) {
+      throw new SyscallException(call, e.getErrorCode());
+    }
   }
 
   private static String quote(String s) {

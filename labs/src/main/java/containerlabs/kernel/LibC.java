@@ -37,6 +37,15 @@ interface LibC extends Library {
 
   int mknod(String path, int mode, long dev) throws LastErrorException;
 
+  int chmod(String path, int mode) throws LastErrorException;
+
+  int lchown(String path, int uid, int gid) throws LastErrorException;
+
+  int lsetxattr(String path, String name, byte[] value, long size, int flags)
+      throws LastErrorException;
+
+  int mkfifo(String path, int mode) throws LastErrorException;
+
   int prctl(int option, long arg2, long arg3, long arg4, long arg5) throws LastErrorException;
 
   int kill(int pid, int signal) throws LastErrorException;
@@ -44,6 +53,8 @@ interface LibC extends Library {
   int waitpid(int pid, IntByReference status, int options) throws LastErrorException;
 
   int close_range(int first, int last, int flags) throws LastErrorException;
+
+  int isatty(int fd);
 
   int getpid();
 

@@ -28,6 +28,8 @@ public final class HostState {
     }
     list(Path.of("/run/container-labs"), "state dir ", items);
     list(Path.of("/run/netns"), "named network namespace ", items);
+    list(Path.of("/var/lib/container-labs/images"), "image ", items);
+    list(Path.of("/var/lib/container-labs/containers"), "container layer ", items);
     try (Stream<Path> links = Files.list(Path.of("/sys/class/net"))) {
       links.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("lab"))
           .forEach(n -> items.add("network device " + n));

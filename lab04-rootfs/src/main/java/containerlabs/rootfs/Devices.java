@@ -1,0 +1,89 @@
+package containerlabs.rootfs;
+
+import static containerlabs.kernel.MountFlags.MS_BIND;
+import static containerlabs.kernel.MountFlags.MS_NODEV;
+import static containerlabs.kernel.MountFlags.MS_NOEXEC;
+import static containerlabs.kernel.MountFlags.MS_NOSUID;
+import static containerlabs.kernel.MountFlags.MS_STRICTATIME;
+
+import containerlabs.kernel.Kernel;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The container's /dev: a tmpfs with only the devices every program expects, as runc makes
+ * it. Never the host's /dev, where the disks are.
+ */
+final class Devices {
+  private Devices() {}
+
+  // tag::dev[]
+  static void populate(String dev) {
+    Kernel.mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k");
+    node(dev, "null", 1, 3);
+    node(dev, "zero", 1, 5);
+    node(dev, "full", 1, 7);
+    node(dev, "random", 1, 8);
+    node(dev, "urandom", 1, 9);
+    node(dev, "tty", 5, 0);
+    // A devpts of its own (newinstance): the container's terminals are numbered from 0 and
+    // the host's are not in it. /dev/ptmx opens a new one.
+    mkdir(dev + "/pts");
+    Kernel.mount("devpts", dev + "/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+        "newinstance,ptmxmode=0666,mode=0620");
+    symlink(dev + "/ptmx", "pts/ptmx");
+    mkdir(dev + "/shm");
+    Kernel.mount("shm", dev + "/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k");
+    symlink(dev + "/fd", "/proc/self/fd");
+    symlink(dev + "/stdin", "/proc/self/fd/0");
+    symlink(dev + "/stdout", "/proc/self/fd/1");
+    symlink(dev + "/stderr", "/proc/self/fd/2");
+    if (Kernel.isatty(0)) {
+      // The terminal the lab runs in becomes the container's console (runc does the same).
+      String tty = readlink("/proc/self/fd/0");
+      touch(dev + "/console");
+      Kernel.mount(tty, dev + "/console", null, MS_BIND, null);
+    }
+  }
+  // end::dev[]
+
+  /** mknod, then chmod: mknod's mode is cut by the umask. */
+  private static void node(String dev, String name, int major, int minor) {
+    Kernel.mknodChar(dev + "/" + name, 0666, major, minor);
+    Kernel.chmod(dev + "/" + name, 0666);
+  }
+
+  private static void mkdir(String path) {
+    try {
+      Files.createDirectory(Path.of(path));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void touch(String path) {
+    try {
+      Files.createFile(Path.of(path));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void symlink(String link, String target) {
+    try {
+      Files.createSymbolicLink(Path.of(link), Path.of(target));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static String readlink(String link) {
+    try {
+      return Files.readSymbolicLink(Path.of(link)).toString();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,204 @@
+package containerlabs.rootfs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import containerlabs.testing.Host;
+import containerlabs.testing.LabRunner;
+import containerlabs.testing.LabRunner.Result;
+import containerlabs.testing.LabTest;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+@LabTest
+@DisplayName("lab04-rootfs")
+class RootFilesystemTest {
+  private static final Path BUSYBOX = Path.of("/var/lib/container-labs/images/busybox/layers/0");
+  private final LabRunner lab = LabRunner.of(Lab04.class);
+
+  @Test
+  @DisplayName("the container sees the image's /etc/os-release, not the host's")
+  void imageOsRelease() throws Exception {
+    Result run = lab.run("--", "cat", "/etc/os-release");
+    assertEquals(0, run.exitStatus(), run::toString);
+    assertEquals(Files.readString(BUSYBOX.resolve("etc/os-release")), run.stdout());
+    assertNotEquals(Files.readString(Path.of("/etc/os-release")), run.stdout());
+  }
+
+  @Test
+  @DisplayName("a file made on the host for the test is not visible inside")
+  void hostCanaryInvisible() throws Exception {
+    Path canary = Path.of("/container-labs-canary-" + ThreadLocalRandom.current().nextInt(1_000_000));
+    Files.writeString(canary, "host");
+    try {
+      Result run = lab.run("--", "sh", "-c", "test -e " + canary + " && echo visible || echo invisible");
+      assertEquals("invisible", run.out(), run::toString);
+    } finally {
+      Files.delete(canary);
+    }
+  }
+
+  @Test
+  @DisplayName("a write inside lands in the container's upper layer; the image is unchanged")
+  void writesGoToTheUpperLayer() throws Exception {
+    Process running = lab.start("--", "sh", "-c",
+        "echo changed > /etc/os-release && echo new > /new-file && hostname && read line");
+    String id = new BufferedReader(new InputStreamReader(running.getInputStream())).readLine();
+    Path upper = RootFilesystem.CONTAINERS.resolve(id).resolve("upper");
+    String upperOsRelease = Files.readString(upper.resolve("etc/os-release"));
+    boolean newFileInUpper = Files.exists(upper.resolve("new-file"));
+    running.getOutputStream().write('\n');
+    Result run = LabRunner.finish(running);
+    assertEquals(0, run.exitStatus(), run::toString);
+    assertEquals("changed\n", upperOsRelease);
+    assertTrue(newFileInUpper);
+    assertTrue(Files.readString(BUSYBOX.resolve("etc/os-release")).contains("BusyBox"));
+    assertFalse(Files.exists(BUSYBOX.resolve("new-file")));
+    assertFalse(Files.exists(upper), "the container's layer outlived it");
+  }
+
+  @Test
+  @DisplayName("--keep keeps the container's writes and says where")
+  void keep() throws Exception {
+    Result run = lab.run("--keep", "--", "sh", "-c", "echo kept > /kept; hostname");
+    assertEquals(0, run.exitStatus(), run::toString);
+    Path layer = RootFilesystem.CONTAINERS.resolve(run.out());
+    try {
+      assertEquals("kept\n", Files.readString(layer.resolve("upper/kept")));
+      assertTrue(run.stderr().contains(layer.resolve("upper").toString()), run::toString);
+    } finally {
+      Host.sh("rm -r " + layer);
+    }
+  }
+
+  @Test
+  @DisplayName("/dev holds exactly the expected devices and links, and /dev/null works")
+  void devices() {
+    Result run = lab.run("--", "sh", "-c", "ls /dev; echo data > /dev/null; wc -c < /dev/null;"
+        + " head -c 3 /dev/zero | wc -c; readlink /dev/ptmx; readlink /dev/fd");
+    assertEquals(0, run.exitStatus(), run::toString);
+    assertEquals(List.of("fd", "full", "null", "ptmx", "pts", "random", "shm", "stderr", "stdin",
+        "stdout", "tty", "urandom", "zero", "0", "3", "pts/ptmx", "/proc/self/fd"),
+        run.lines().stream().map(String::strip).toList());
+  }
+
+  @Test
+  @DisplayName("the chroot escape reaches the host's root under --chroot, and fails after pivot_root")
+  void chrootEscape() throws Exception {
+    Path sash = Path.of("/bin/sash");
+    assertTrue(Files.isExecutable(sash), "the escape probe needs sash: apt-get install sash"
+        + " (scripts/provision.sh installs it)");
+    Path canary = Path.of("/container-labs-canary-" + ThreadLocalRandom.current().nextInt(1_000_000));
+    Files.writeString(canary, "host");
+    String escape = "echo '-mkdir /jail\n-chroot /jail\n" + "cd ..\n".repeat(12)
+        + "-chroot .\n-ls " + canary + "' > /tmp/escape && sash -f /tmp/escape";
+    try {
+      Result chrooted = lab.run("--chroot", "-v", "/bin/sash:/bin/sash:ro", "--", "sh", "-c", escape);
+      String found = canary.getFileName() + "\n"; // what sash's -ls prints for a file it finds
+      assertTrue(chrooted.stdout().contains(found) && !chrooted.stderr().contains("No such"),
+          "the probe should escape a chroot (positive control): " + chrooted);
+      Result pivoted = lab.run("-v", "/bin/sash:/bin/sash:ro", "--", "sh", "-c", escape);
+      assertFalse(pivoted.stdout().contains(found), "escaped after pivot_root: " + pivoted);
+      assertTrue((pivoted.stdout() + pivoted.stderr()).contains("No such file"), pivoted::toString);
+    } finally {
+      Files.delete(canary);
+    }
+  }
+
+  @Test
+  @DisplayName("masked paths read empty and read-only paths refuse writes")
+  void maskedAndReadOnlyPaths() {
+    Result run = lab.run("--", "sh", "-c", "wc -c < /proc/keys; wc -c < /proc/timer_list;"
+        + " ls /sys/firmware | wc -l; echo 1 > /proc/sys/vm/drop_caches && echo written;"
+        + " touch /proc/sysrq-trigger 2>/dev/null && echo touched; true");
+    assertEquals(List.of("0", "0", "0"), run.lines().stream().map(String::strip).toList(), run::toString);
+    assertTrue(run.stderr().contains("Read-only file system"), run::toString);
+  }
+
+  @Test
+  @DisplayName("a :ro volume refuses writes; a writable volume's write appears on the host")
+  void volumes() throws Exception {
+    Path dir = Files.createTempDirectory("container-labs-volume");
+    try {
+      Files.writeString(dir.resolve("from-host"), "hello");
+      Result ro = lab.run("-v", dir + ":/data:ro", "--", "sh", "-c",
+          "cat /data/from-host; echo x > /data/from-container");
+      assertEquals("hello", ro.out(), ro::toString);
+      assertTrue(ro.stderr().contains("Read-only file system"), ro::toString);
+      assertFalse(Files.exists(dir.resolve("from-container")));
+      Result rw = lab.run("-v", dir + ":/data", "--", "sh", "-c", "echo written > /data/from-container");
+      assertEquals(0, rw.exitStatus(), rw::toString);
+      assertEquals("written\n", Files.readString(dir.resolve("from-container")));
+    } finally {
+      Host.sh("rm -r " + dir);
+    }
+  }
+
+  @Test
+  @DisplayName("--read-only makes the root refuse writes; /tmp stays writable")
+  void readOnlyRoot() {
+    Result run = lab.run("--read-only", "--", "sh", "-c", "echo x > /tmp/ok && echo tmp-ok; touch /nope");
+    assertEquals("tmp-ok", run.out(), run::toString);
+    assertTrue(run.stderr().contains("Read-only file system"), run::toString);
+    assertEquals(1, run.exitStatus());
+  }
+
+  @Test
+  @DisplayName("--rootfs runs a folder as the root, and leaves the folder unchanged")
+  void rootfsFolder() throws Exception {
+    Path dir = Files.createTempDirectory("container-labs-rootfs");
+    try {
+      Host.sh("cp -a " + BUSYBOX + "/. " + dir + " && echo ID=folder > " + dir + "/etc/os-release");
+      Result run = lab.run("--rootfs", dir.toString(), "--", "sh", "-c", "cat /etc/os-release; touch /made");
+      assertEquals("ID=folder", run.out(), run::toString);
+      assertFalse(Files.exists(dir.resolve("made")));
+    } finally {
+      Host.sh("rm -r " + dir);
+    }
+  }
+
+  @Test
+  @DisplayName("--trace shows the overlay mount, pivot_root(\".\", \".\") and the old root detached")
+  void trace() {
+    Result run = lab.run("--trace", "--", "true");
+    assertEquals(0, run.exitStatus(), run::toString);
+    String trace = run.stderr();
+    assertTrue(trace.contains("\"overlay\", 0, \"lowerdir="), trace);
+    assertTrue(trace.matches("(?s).*\\[init 1\\] +pivot_root\\(\".\", \".\"\\) +# pivot_root \\. \\.\n"
+        + "\\[init 1\\] +umount2\\(\".\", MNT_DETACH\\) +# umount -l \\.\n.*"), trace);
+  }
+
+  @Test
+  @DisplayName("a missing image, a missing --rootfs folder, a malformed -v: exit 125, one line each")
+  void badInput() {
+    Result image = lab.run("--image", "no-such-image", "--", "true");
+    assertEquals(125, image.exitStatus(), image::toString);
+    assertEquals("lab04-rootfs: no image 'no-such-image' here: ./lab images list shows the images"
+        + " there are, ./lab images import NAME TARBALL adds one", image.stderr().strip());
+    Result rootfs = lab.run("--rootfs", "/no/such/folder", "--", "true");
+    assertEquals(125, rootfs.exitStatus(), rootfs::toString);
+    assertTrue(rootfs.stderr().startsWith("lab04-rootfs: --rootfs /no/such/folder: no such folder"), rootfs::toString);
+    for (String spec : List.of("data", "/tmp:data", "/tmp:/data:rx", "/no/such:/data")) {
+      Result volume = lab.run("-v", spec, "--", "true");
+      assertEquals(125, volume.exitStatus(), volume::toString);
+      assertEquals(1, volume.stderr().lines().count(), volume::toString);
+      assertTrue(volume.stderr().contains("-v '" + spec + "'"), volume::toString);
+    }
+  }
+
+  @Test
+  @DisplayName("a command that is not in the image: exit 127, even if the host has it")
+  void commandNotInImage() {
+    Result run = lab.run("--", "java", "-version");
+    assertEquals(127, run.exitStatus(), run::toString);
+    assertTrue(run.stderr().startsWith("lab04-rootfs: java: command not found"), run::toString);
+  }
+}

@@ -1,0 +1,150 @@
+package containerlabs.image;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Properties;
+import java.util.stream.Stream;
+
+/**
+ * The images on this host: {@code /var/lib/container-labs/images/NAME/} holds an image's
+ * read-only layers, {@code layers/0} the lowest, each one a folder overlayfs can stack.
+ */
+public final class ImageStore {
+  public static final Path ROOT = Path.of("/var/lib/container-labs/images");
+  private static final String NAME = "[a-z0-9][a-z0-9._-]{0,63}";
+
+  private final Path root;
+
+  public ImageStore() {
+    this(ROOT);
+  }
+
+  ImageStore(Path root) {
+    this.root = root;
+  }
+
+  /** An image: its layers, lowest first, and where it came from. */
+  public record Image(String name, List<Path> layers, String source) {}
+
+  public Image get(String name) {
+    Path dir = root.resolve(checkName(name));
+    if (!Files.isDirectory(dir)) {
+      throw new ImageException("no image '" + name + "' here: ./lab images list shows the images"
+          + " there are, ./lab images import NAME TARBALL adds one");
+    }
+    Properties properties = new Properties();
+    try (InputStream in = Files.newInputStream(dir.resolve("image.properties"))) {
+      properties.load(in);
+    } catch (IOException e) {
+      throw new ImageException("image '" + name + "' is damaged (" + e.getMessage()
+          + "): remove it with ./lab images rm " + name + " and make it again");
+    }
+    int count = Integer.parseInt(properties.getProperty("layers"));
+    List<Path> layers = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      layers.add(dir.resolve("layers").resolve(Integer.toString(i)));
+    }
+    return new Image(name, layers, properties.getProperty("source"));
+  }
+
+  public boolean exists(String name) {
+    return Files.isDirectory(root.resolve(checkName(name)));
+  }
+
+  public List<Image> list() {
+    if (!Files.isDirectory(root)) {
+      return List.of();
+    }
+    try (Stream<Path> dirs = Files.list(root)) {
+      return dirs.map(p -> p.getFileName().toString()).filter(n -> n.matches(NAME)).sorted()
+          .map(this::get).toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public void remove(String name) {
+    Path dir = root.resolve(checkName(name));
+    if (!Files.isDirectory(dir)) {
+      throw new ImageException("no image '" + name + "' here: ./lab images list shows the images there are");
+    }
+    // Rename first: a half-removed image is never mistaken for a whole one.
+    Path doomed = root.resolve(".removing-" + name + "-" + random());
+    try {
+      Files.move(dir, doomed, StandardCopyOption.ATOMIC_MOVE);
+      deleteTree(doomed);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** What builds an image's layers in a folder: layer i goes in {@code layers.resolve("i")}. */
+  @FunctionalInterface
+  interface LayerBuilder {
+    int build(Path layers) throws IOException;
+  }
+
+  /**
+   * Builds an image in a staging folder, and renames it to its name only once complete:
+   * a failed or interrupted import leaves nothing that looks like an image.
+   */
+  Image create(String name, String source, LayerBuilder builder) {
+    if (exists(name)) {
+      throw new ImageException("an image '" + name + "' exists already: remove it first with"
+          + " ./lab images rm " + name + ", or choose another name");
+    }
+    Path staging = root.resolve(".staging-" + name + "-" + random());
+    try {
+      Files.createDirectories(staging.resolve("layers"));
+      int layers = builder.build(staging.resolve("layers"));
+      Properties properties = new Properties();
+      properties.setProperty("layers", Integer.toString(layers));
+      properties.setProperty("source", source);
+      try (OutputStream out = Files.newOutputStream(staging.resolve("image.properties"))) {
+        properties.store(out, "Container Labs image " + name);
+      }
+      Files.move(staging, root.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+      return get(name);
+    } catch (IOException e) {
+      throw new ImageException("cannot make image '" + name + "': " + e, e);
+    } finally {
+      try {
+        deleteTree(staging);
+      } catch (IOException e) {
+        System.err.println("warning: cannot remove " + staging + ": " + e);
+      }
+    }
+  }
+
+  static String checkName(String name) {
+    if (!name.matches(NAME)) {
+      throw new ImageException("'" + name + "' is not an image name: use 1 to 64 of a-z 0-9 . _ -,"
+          + " starting with a letter or digit");
+    }
+    return name;
+  }
+
+  public static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path path : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
+        Files.delete(path);
+      }
+    }
+  }
+
+  private static String random() {
+    return Long.toString(new SecureRandom().nextLong() & Long.MAX_VALUE, 36);
+  }
+}

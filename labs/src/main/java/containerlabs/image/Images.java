@@ -1,0 +1,103 @@
+package containerlabs.image;
+
+import containerlabs.cli.Version;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code ./lab images}: list, import, remove images, and make the default busybox image. */
+@Command(name = "images", mixinStandardHelpOptions = true, versionProvider = Version.class,
+    description = "The images containers start from, in " + "/var/lib/container-labs/images.",
+    subcommands = {Images.ListImages.class, Images.Import.class, Images.Remove.class,
+        Images.Busybox.class})
+public final class Images {
+  private static final ImageStore STORE = new ImageStore();
+
+  public static void main(String... args) {
+    System.exit(new CommandLine(new Images())
+        .setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+          if (e instanceof ImageException || e instanceof containerlabs.kernel.SyscallException) {
+            commandLine.getErr().println("images: " + e.getMessage());
+            return 125;
+          }
+          throw e;
+        })
+        .execute(args));
+  }
+
+  @Command(name = "list", description = "List the images.")
+  static final class ListImages implements Callable<Integer> {
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      var out = spec.commandLine().getOut();
+      out.printf("%-20s %-6s %s%n", "NAME", "LAYERS", "SOURCE");
+      for (ImageStore.Image image : STORE.list()) {
+        out.printf("%-20s %-6d %s%n", image.name(), image.layers().size(), image.source());
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "import", description = "Import a tarball: docker export, docker save, or an OCI layout.")
+  static final class Import implements Callable<Integer> {
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--allow-devices", description = "Keep device files (only from an image you trust).")
+    boolean allowDevices;
+
+    @Parameters(index = "0", paramLabel = "NAME")
+    String name;
+
+    @Parameters(index = "1", paramLabel = "TARBALL")
+    Path tarball;
+
+    @Override
+    public Integer call() {
+      ImageStore.Image image = ImageImport.importTarball(STORE, name, tarball, allowDevices);
+      spec.commandLine().getOut().println("imported " + image.name() + ": " + image.layers().size()
+          + " layer(s) from " + image.source());
+      return 0;
+    }
+  }
+
+  @Command(name = "rm", description = "Remove images.")
+  static final class Remove implements Callable<Integer> {
+    @Parameters(arity = "1..*", paramLabel = "NAME")
+    List<String> names;
+
+    @Override
+    public Integer call() {
+      names.forEach(STORE::remove);
+      return 0;
+    }
+  }
+
+  @Command(name = "busybox", description = "Make the default image from Debian's busybox-static (if it is not there yet).")
+  static final class Busybox implements Callable<Integer> {
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", defaultValue = "busybox")
+    String name;
+
+    @Override
+    public Integer call() throws Exception {
+      if (STORE.exists(name)) {
+        spec.commandLine().getOut().println("image " + name + " is there already");
+        return 0;
+      }
+      ImageStore.Image image = BusyboxImage.create(STORE, name);
+      spec.commandLine().getOut().println("made image " + image.name() + " from " + image.source());
+      return 0;
+    }
+  }
+}
