@@ -32,3 +32,13 @@ record lab03-ps                     './lab 3 -- ps'
 record lab03-trace                  './lab 3 --trace -- ps'
 record lab03-mount                  "./lab 3 -- sh -c 'mount -t tmpfs mine /mnt; grep mine /proc/self/mountinfo'; grep -c mine /proc/self/mountinfo || true"
 record lab03-exec-java              'mvn -q -pl lab03-mnt exec:java -Dexec.args="--trace -- ps"'
+record lab04-images                 './lab images list'
+record lab04-os-release             './lab 4 -- cat /etc/os-release'
+record lab04-ls                     "./lab 4 -- sh -c 'ls /; ls /dev; ps'"
+record lab04-trace                  './lab 4 --trace --hostname box -- true'
+record lab04-keep                   "./lab 4 --keep -- sh -c 'echo hello > /greeting; rm /etc/hosts'; ls -l /var/lib/container-labs/containers/*/upper /var/lib/container-labs/containers/*/upper/etc; rm -r /var/lib/container-labs/containers/*"
+record lab04-volume                 "./lab 4 -v /etc/hostname:/host-name:ro -- sh -c 'cat /host-name; echo x > /host-name'"
+record lab04-masked                 "./lab 4 -- sh -c 'wc -c /proc/keys; ls /sys/firmware; echo 1 > /proc/sys/vm/drop_caches'"
+record lab04-escape-chroot          "./lab 4 --chroot -v /bin/sash:/bin/sash:ro -- sh -c 'printf \"%s\\n\" -mkdir\\ /jail -chroot\\ /jail cd\\ .. cd\\ .. cd\\ .. cd\\ .. -chroot\\ . -grep\\ PRETTY_NAME\\ /etc/os-release > /tmp/escape; sash -f /tmp/escape'"
+record lab04-escape-pivot           "./lab 4 -v /bin/sash:/bin/sash:ro -- sh -c 'printf \"%s\\n\" -mkdir\\ /jail -chroot\\ /jail cd\\ .. cd\\ .. cd\\ .. cd\\ .. -chroot\\ . -grep\\ PRETTY_NAME\\ /etc/os-release > /tmp/escape; sash -f /tmp/escape'"
+record lab04-errors                 './lab 4 --image alpine -- true; ./lab 4 -v data -- true; ./lab 4 -- bash'
