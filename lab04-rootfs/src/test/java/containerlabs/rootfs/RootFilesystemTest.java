@@ -91,6 +91,16 @@ class RootFilesystemTest {
   }
 
   @Test
+  @DisplayName("with a terminal attached, /dev/console is that terminal")
+  void consoleIsTheTerminal() {
+    // script(1) runs the lab on a new pseudo-terminal, as a learner's shell would.
+    String lab = String.join(" ", this.lab.commandLine("--", "sh", "-c",
+        "'ls /dev | grep -c console; test -c /dev/console && echo char-device'"));
+    String out = Host.sh("script -qec \"" + lab + "\" /dev/null < /dev/null");
+    assertEquals(List.of("1", "char-device"), out.lines().map(String::strip).toList(), out);
+  }
+
+  @Test
   @DisplayName("the chroot escape reaches the host's root under --chroot, and fails after pivot_root")
   void chrootEscape() throws Exception {
     Path sash = Path.of("/bin/sash");

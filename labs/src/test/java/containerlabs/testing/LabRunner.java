@@ -59,6 +59,11 @@ public final class LabRunner {
     }
   }
 
+  /** The command line that runs the lab, for a test that must start it some other way. */
+  public List<String> commandLine(String... args) {
+    return javaCommand(System.getProperty("java.class.path"), args);
+  }
+
   private List<String> javaCommand(String classPath, String... args) {
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
