@@ -8,6 +8,8 @@ set -euo pipefail
 
 repo=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 say() { printf '\n==> %s\n' "$*"; }
+# Debian's Maven 3.8.7 prints stray colour resets even when quiet: keep the output readable.
+mvnq() { mvn -B -q "$@" 2>&1 | sed 's/\x1b\[[0-9;]*m//g'; }
 
 if [ "$(id -u)" != 0 ]; then
   echo "provision.sh: must run as root (it installs packages): sudo $0 $*" >&2
@@ -43,9 +45,9 @@ fi
 #    at once and offline (`mvn -pl lab03-mnt exec:java`, `./lab 3`): no "artifact not found".
 say "building Container Labs in $repo"
 cd "$repo"
-mvn -B -q install -DskipTests
+mvnq install -DskipTests
 # Fetch exec:java's plugin too, and prove a lab runs.
-mvn -B -q -pl lab01-uts exec:java -Dexec.args="--hostname ready -- true"
+mvnq -pl lab01-uts exec:java -Dexec.args="--hostname ready -- true"
 
 say "the default image"
 ./lab images busybox
