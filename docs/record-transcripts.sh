@@ -42,3 +42,10 @@ record lab04-masked                 "./lab 4 -- sh -c 'wc -c /proc/keys; ls /sys
 record lab04-escape-chroot          "./lab 4 --chroot -v /bin/sash:/bin/sash:ro -- sh -c 'printf \"%s\\n\" -mkdir\\ /jail -chroot\\ /jail cd\\ .. cd\\ .. cd\\ .. cd\\ .. -chroot\\ . -grep\\ PRETTY_NAME\\ /etc/os-release > /tmp/escape; sash -f /tmp/escape'"
 record lab04-escape-pivot           "./lab 4 -v /bin/sash:/bin/sash:ro -- sh -c 'printf \"%s\\n\" -mkdir\\ /jail -chroot\\ /jail cd\\ .. cd\\ .. cd\\ .. cd\\ .. -chroot\\ . -grep\\ PRETTY_NAME\\ /etc/os-release > /tmp/escape; sash -f /tmp/escape'"
 record lab04-errors                 './lab 4 --image alpine -- true; ./lab 4 -v data -- true; ./lab 4 -- bash'
+record lab05-inside                 "./lab 5 -- sh -c 'ip addr; ip route; cat /etc/hosts'"
+record lab05-trace                  "ip link del lab0; ./lab 5 --trace -- true 2>&1 | grep -v '^\[init'"
+record lab05-ping                   './lab 5 -- ping -c 2 172.29.0.1'
+record lab05-none                   './lab 5 --net none -- ip addr'
+record lab05-publish                "(./lab 5 -p 8080:80 -- sh -c 'echo hello from the container | nc -l -p 80' &); until busybox nc 172.29.0.1 8080 2>/dev/null; do sleep 0.5; done; sleep 1"
+record lab05-table                  "(./lab 5 -p 8080:80 -- sleep 12 &); sleep 8; nft list table ip container_labs; sleep 5"
+record lab05-errors                 './lab 5 --ip 10.9.9.9/24 -- true; ./lab 5 --net wifi -- true; ./lab 5 -p 70000:80 -- true'

@@ -81,6 +81,9 @@ public class RootFilesystem implements Feature {
       Files.createDirectories(layer.resolve("work"));
       Files.createDirectories(container.stateDir().resolve("rootfs"));
       writeConfigLayer(container, Files.createDirectories(container.stateDir().resolve("config/etc")));
+      if (keep) {
+        Files.createFile(container.stateDir().resolve("keep")); // clean-up reads it, even after a crash
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -169,7 +172,7 @@ public class RootFilesystem implements Feature {
   public void cleanUp(Container container) {
     Path layer = CONTAINERS.resolve(container.id());
     try {
-      if (keep && Files.isDirectory(layer)) {
+      if (Files.exists(container.stateDir().resolve("keep")) && Files.isDirectory(layer)) {
         ImageStore.deleteTree(layer.resolve("work"));
         System.err.println("kept the container's writes (its upper layer) in " + layer.resolve("upper")
             + "; remove it with rm -r " + layer);
@@ -197,6 +200,11 @@ public class RootFilesystem implements Feature {
       layers.addAll(imageLayers);
     }
     return layers;
+  }
+
+  /** A file of the container's configuration layer (/etc/hosts…), for later labs to adjust. */
+  public static Path configFile(Container container, String name) {
+    return container.stateDir().resolve("config/etc").resolve(name);
   }
 
   private static void writeConfigLayer(Container container, Path etc) throws IOException {

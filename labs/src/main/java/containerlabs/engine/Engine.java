@@ -28,6 +28,7 @@ public final class Engine {
    * made on the host is removed before this returns, on every path.
    */
   public int run(Container container, Class<?> lab, List<String> labArguments) {
+    reapAbandoned();
     StateDir.create(container);
     List<Feature> prepared = new ArrayList<>();
     try {
@@ -44,20 +45,36 @@ public final class Engine {
       }
       return ExitStatus.of(thread.waitStatus());
     } finally {
-      Collections.reverse(prepared);
-      for (Feature feature : prepared) {
-        try {
-          feature.cleanUp(container);
-        } catch (RuntimeException e) {
-          System.err.println("warning: clean-up of " + feature.getClass().getSimpleName()
-              + " failed: " + e.getMessage());
-        }
-      }
+      cleanUp(container, prepared);
+    }
+  }
+
+  /**
+   * Containers whose lab was killed (SIGKILL, a crash) left their state: clean it up now,
+   * with these features' own clean-ups, which work from the container's id and state dir.
+   */
+  public void reapAbandoned() {
+    for (String id : StateDir.abandoned()) {
+      Trace.note("cleaning up after container " + id + ", whose lab has gone");
+      cleanUp(new Container(id, List.of()), features);
+    }
+  }
+
+  private static void cleanUp(Container container, List<Feature> features) {
+    List<Feature> reversed = new ArrayList<>(features);
+    Collections.reverse(reversed);
+    for (Feature feature : reversed) {
       try {
-        StateDir.remove(container);
-      } catch (IOException e) {
-        System.err.println("warning: cannot remove " + container.stateDir() + ": " + e);
+        feature.cleanUp(container);
+      } catch (RuntimeException e) {
+        System.err.println("warning: clean-up of " + feature.getClass().getSimpleName()
+            + " failed: " + e.getMessage());
       }
+    }
+    try {
+      StateDir.remove(container);
+    } catch (IOException e) {
+      System.err.println("warning: cannot remove " + container.stateDir() + ": " + e);
     }
   }
 

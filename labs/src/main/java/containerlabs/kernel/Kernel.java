@@ -202,6 +202,42 @@ public final class Kernel {
     }
   }
 
+  private static final int O_RDONLY_CLOEXEC = 0x80000;
+
+  /** open(2) read-only: for namespace files, whose descriptor is what setns wants. */
+  public static int open(String path) {
+    int[] fd = new int[1];
+    invoke("open(" + quote(path) + ", O_RDONLY|O_CLOEXEC)", null, () -> fd[0] = C.open(path, O_RDONLY_CLOEXEC));
+    return fd[0];
+  }
+
+  public static void close(int fd) {
+    quietly("close(" + fd + ")", () -> C.close(fd));
+  }
+
+  /** socket(2), close-on-exec: never inherited by the container's command. */
+  public static int socket(int domain, int type, int protocol) {
+    int[] fd = new int[1];
+    String call = "socket(" + domain + ", " + type + "|SOCK_CLOEXEC, " + protocol + ")";
+    quietly(call, () -> fd[0] = C.socket(domain, type | 0x80000, protocol));
+    return fd[0];
+  }
+
+  public static void send(int fd, byte[] message) {
+    quietly("send(" + fd + ", ..., " + message.length + ")", () -> C.send(fd, message, message.length, 0));
+  }
+
+  public static int recv(int fd, byte[] buffer) {
+    long[] n = new long[1];
+    quietly("recv(" + fd + ")", () -> n[0] = C.recv(fd, buffer, buffer.length, 0));
+    return (int) n[0];
+  }
+
+  /** The index of a network device in this thread's network namespace, or 0 if none. */
+  public static int ifNameToIndex(String name) {
+    return C.if_nametoindex(name);
+  }
+
   public static boolean isatty(int fd) {
     return C.isatty(fd) == 1;
   }
@@ -229,13 +265,22 @@ public final class Kernel {
     }
   }
 
+  /** A call not worth narrating (the plumbing of netlink): checked all the same. */
+  private static void quietly(String call, NativeCall nativeCall) {
+    try {
+      nativeCall.run();
+    } catch (LastErrorException e) {
+      throw new SyscallException(call, e.getErrorCode());
+    }
+  }
+
   private static String quote(String s) {
     return s == null ? "NULL" : '"' + s + '"';
   }
 
   private static String list(List<String> items) {
     // A class path is hundreds of characters of jars: elide it, keep every other argument.
-    return items.stream().map(s -> s.length() > 80 ? "…" : quote(s))
+    return items.stream().map(s -> s.length() > 80 ? "..." : quote(s))
         .collect(Collectors.joining(", ", "[", "]"));
   }
 }

@@ -56,6 +56,18 @@ interface LibC extends Library {
 
   int isatty(int fd);
 
+  int open(String path, int flags) throws LastErrorException;
+
+  int close(int fd) throws LastErrorException;
+
+  int socket(int domain, int type, int protocol) throws LastErrorException;
+
+  long send(int fd, byte[] buffer, long length, int flags) throws LastErrorException;
+
+  long recv(int fd, byte[] buffer, long length, int flags) throws LastErrorException;
+
+  int if_nametoindex(String name);
+
   int getpid();
 
   int geteuid();

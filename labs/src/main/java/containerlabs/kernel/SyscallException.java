@@ -8,7 +8,7 @@ public final class SyscallException extends RuntimeException {
   private static final long serialVersionUID = 1L;
   private final int errno;
 
-  SyscallException(String call, int errno) {
+  public SyscallException(String call, int errno) {
     super(call + " failed: " + Errno.name(errno) + " (" + LibC.INSTANCE.strerror(errno) + ")");
     this.errno = errno;
   }

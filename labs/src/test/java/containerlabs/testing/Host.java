@@ -44,6 +44,21 @@ public final class Host {
     }
   }
 
+  /** Run a command on the host and return what it printed, whatever its exit status. */
+  public static String shQuiet(String script) {
+    try {
+      Process process = new ProcessBuilder("sh", "-c", script).redirectErrorStream(true).start();
+      String out = new String(process.getInputStream().readAllBytes());
+      process.waitFor();
+      return out;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
   static String read(Path path) {
     try {
       return Files.readString(path);

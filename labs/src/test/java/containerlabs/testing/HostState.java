@@ -31,12 +31,14 @@ public final class HostState {
     list(Path.of("/var/lib/container-labs/images"), "image ", items);
     list(Path.of("/var/lib/container-labs/containers"), "container layer ", items);
     try (Stream<Path> links = Files.list(Path.of("/sys/class/net"))) {
-      links.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("lab"))
+      // lab0, the bridge, stays from one container to the next, as docker0 does.
+      links.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("lab") && !n.equals("lab0"))
           .forEach(n -> items.add("network device " + n));
     } catch (IOException e) {
       throw new AssertionError(e);
     }
     cgroups(items);
+    publishedPorts(items);
     processes(items);
     Thread.getAllStackTraces().keySet().stream()
         .filter(t -> t.getName().startsWith("container-"))
@@ -59,6 +61,20 @@ public final class HostState {
       entries.forEach(p -> items.add(label + p));
     } catch (IOException e) {
       throw new AssertionError(e);
+    }
+  }
+
+  /** The elements of lab 05's port map: each a container's published port. */
+  private static void publishedPorts(Set<String> items) {
+    if (!Files.isExecutable(Path.of("/usr/sbin/nft"))) {
+      return;
+    }
+    String map = Host.shQuiet("nft list map ip container_labs ports 2>/dev/null");
+    int elements = map.indexOf("elements = {");
+    if (elements >= 0) {
+      for (String element : map.substring(elements + 12, map.indexOf('}', elements)).split(",")) {
+        items.add("published port " + element.strip());
+      }
     }
   }
 

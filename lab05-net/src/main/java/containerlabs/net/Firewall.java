@@ -1,0 +1,95 @@
+package containerlabs.net;
+
+import containerlabs.engine.ContainerException;
+import containerlabs.engine.ExitStatus;
+import containerlabs.kernel.Trace;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * NAT and published ports, in an nftables table that belongs to this project alone:
+ * {@code ip container_labs}. Containers' traffic to the outside leaves with the host's
+ * address (masquerade); a published port is an element of the map {@code ports}, from
+ * protocol and host port to the container's address and port (DNAT).
+ */
+final class Firewall {
+  static final String TABLE = "ip container_labs";
+
+  private Firewall() {}
+
+  /** (Re)make the table for the bridge's subnet: once, when the bridge is made. */
+  static void create(Subnet subnet, String bridge) {
+    nft(false, "delete", "table", "ip", "container_labs"); // a table of an earlier bridge, if any
+    String table = "table " + TABLE + " {\n"
+        + "  map ports { type inet_proto . inet_service : ipv4_addr . inet_service; }\n"
+        // Traffic to one of the host's own addresses, on a published port, goes to the container.
+        + "  chain prerouting { type nat hook prerouting priority dstnat;"
+        + " fib daddr type local dnat ip to meta l4proto . th dport map @ports; }\n"
+        + "  chain output { type nat hook output priority -100;"
+        + " fib daddr type local dnat ip to meta l4proto . th dport map @ports; }\n"
+        // Leaving by any other device than the bridge, the containers' traffic takes the
+        // address of that device, so that answers come back to the host.
+        + "  chain postrouting { type nat hook postrouting priority srcnat;"
+        + " ip saddr " + subnet + " oifname != \"" + bridge + "\" masquerade; }\n"
+        + "  chain forward { type filter hook forward priority filter;"
+        + " iifname \"" + bridge + "\" accept; oifname \"" + bridge + "\" accept; }\n"
+        + "}\n";
+    nft(true, "-f", "-", table);
+  }
+
+  static boolean exists() {
+    return nft(false, "list", "table", "ip", "container_labs");
+  }
+
+  static void publish(PortMapping port, int address) {
+    if (nft(false, "get", "element", "ip", "container_labs", "ports", "{ " + key(port) + " }")) {
+      throw new ContainerException(ExitStatus.RUNTIME_ERROR, "-p " + port + ": another container"
+          + " publishes the host's " + port.protocol() + " port " + port.hostPort() + ": choose another");
+    }
+    nft(true, "add", "element", "ip", "container_labs", "ports",
+        "{ " + key(port) + " : " + Subnet.text(address) + " . " + port.containerPort() + " }");
+  }
+
+  static void unpublish(PortMapping port) {
+    nft(false, "delete", "element", "ip", "container_labs", "ports", "{ " + key(port) + " }");
+  }
+
+  private static String key(PortMapping port) {
+    return port.protocol() + " . " + port.hostPort();
+  }
+
+  /** Run nft; with {@code check}, a failure is an error, else it is the answer "no". */
+  private static boolean nft(boolean check, String... args) {
+    List<String> command = new ArrayList<>(List.of("nft"));
+    String input = null;
+    if (args[0].equals("-f")) {
+      command.add("-f");
+      command.add("-");
+      input = args[2];
+    } else {
+      command.addAll(List.of(args));
+    }
+    Trace.note(String.join(" ", command) + (input != null ? " <<< the table below\n" + input : ""));
+    try {
+      Process nft = new ProcessBuilder(command).redirectErrorStream(true).start();
+      if (input != null) {
+        nft.getOutputStream().write(input.getBytes());
+      }
+      nft.getOutputStream().close();
+      String output = new String(nft.getInputStream().readAllBytes()).strip();
+      int status = nft.waitFor();
+      if (status != 0 && check) {
+        throw new ContainerException(ExitStatus.RUNTIME_ERROR, "nft " + String.join(" ", args)
+            + " failed: " + output.lines().findFirst().orElse("") + " (is nftables installed? apt-get install nftables)");
+      }
+      return status == 0;
+    } catch (IOException e) {
+      throw new ContainerException(ExitStatus.RUNTIME_ERROR, "cannot run nft (" + e.getMessage()
+          + "): lab 05 needs nftables: apt-get install nftables");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ContainerException(ExitStatus.RUNTIME_ERROR, "interrupted while running nft");
+    }
+  }
+}

@@ -1,0 +1,252 @@
+package containerlabs.net;
+
+import static containerlabs.kernel.CloneFlags.CLONE_NEWNET;
+
+import containerlabs.engine.Container;
+import containerlabs.engine.ContainerException;
+import containerlabs.engine.ExitStatus;
+import containerlabs.engine.Feature;
+import containerlabs.kernel.Kernel;
+import containerlabs.netlink.Rtnetlink;
+import containerlabs.rootfs.RootFilesystem;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InterfaceAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import picocli.CommandLine.Option;
+
+/**
+ * Lab 05: a network namespace, a network stack of the container's own. With {@code --net
+ * bridge} it is wired to the host like a machine on a switch: a veth pair, one end on the
+ * host's bridge lab0, the other the container's eth0, an address, a default route through
+ * the bridge; NAT to the outside and published ports.
+ */
+public class Network implements Feature {
+  static final String BRIDGE = "lab0";
+  private static final String DEFAULT_SUBNET = "172.29.0.0/24";
+
+  @Option(names = "--net", paramLabel = "MODE", description = "bridge (default): on the host's"
+      + " bridge lab0; none: loopback only; host: the host's network; ns:NAME: a namespace of ip netns.")
+  String mode = "bridge";
+
+  @Option(names = "--ip", paramLabel = "CIDR", description = "The container's address (default: the next free one).")
+  String ip;
+
+  @Option(names = "--subnet", paramLabel = "CIDR",
+      description = "The bridge's subnet, when it is made (default: " + DEFAULT_SUBNET + ").")
+  String subnet;
+
+  @Option(names = {"-p", "--publish"}, paramLabel = "HOSTPORT:CONTAINERPORT[/tcp|udp]",
+      description = "Forward a port of the host to the container.")
+  List<String> publish = new ArrayList<>();
+
+  /** A netlink socket opened on the host, to move the container's end of the veth pair. */
+  private Rtnetlink host;
+  private Subnet bridgeSubnet;
+  private int address;
+
+  @Override
+  public int namespaces() {
+    return mode.equals("host") || mode.startsWith("ns:") ? 0 : CLONE_NEWNET;
+  }
+
+  @Override
+  public void prepare(Container container) {
+    checkOptions();
+    if (!mode.equals("bridge")) {
+      return;
+    }
+    List<PortMapping> ports = publish.stream().map(PortMapping::parse).toList();
+    ports.forEach(PortMapping::checkHostPortFree);
+    Subnet requested = subnet == null ? null : Subnet.parse(subnet, "--subnet");
+    AddressPool.locked(() -> {
+      bridgeSubnet = bridge(requested);
+      address = AddressPool.allocate(bridgeSubnet, ip);
+      Properties state = new Properties();
+      state.setProperty("ip", Subnet.text(address));
+      state.setProperty("veth", hostEnd(container));
+      state.setProperty("ports", String.join(",", publish));
+      AddressPool.record(container, state);
+      for (PortMapping port : ports) {
+        Firewall.publish(port, address);
+      }
+      return null;
+    });
+    host = Rtnetlink.open();
+    // tag::veth[]
+    // Two ends of one cable: the host's end joins the bridge, the other goes to the container.
+    host.addVeth(hostEnd(container), containerEnd(container));
+    host.setMaster(hostEnd(container), BRIDGE);
+    host.setUp(hostEnd(container));
+    // end::veth[]
+    writeHosts(container);
+  }
+
+  // tag::inside[]
+  @Override
+  public void configureNamespaces(Container container) {
+    if (mode.startsWith("ns:")) {
+      int namespace = Kernel.open("/run/netns/" + mode.substring(3));
+      Kernel.setns(namespace, CLONE_NEWNET); // this thread, and so the init, joins it
+      Kernel.close(namespace);
+      return;
+    }
+    if (mode.equals("host")) {
+      return;
+    }
+    // This socket is opened on the container's thread, in its new network namespace.
+    try (Rtnetlink inside = Rtnetlink.open()) {
+      inside.setUp("lo"); // a new namespace has a loopback device, and it is down
+      if (mode.equals("bridge")) {
+        int self = Kernel.open("/proc/thread-self/ns/net");
+        host.moveToNamespace(containerEnd(container), self, "<the container's>");
+        Kernel.close(self);
+        host.close();
+        host = null;
+        inside.rename(containerEnd(container), "eth0");
+        inside.addAddress("eth0", Subnet.inet(address), bridgeSubnet.prefix());
+        inside.setUp("eth0");
+        inside.addDefaultRoute(Subnet.inet(bridgeSubnet.gateway()), "eth0");
+      }
+    }
+  }
+  // end::inside[]
+
+  @Override
+  public void cleanUp(Container container) {
+    if (host != null) {
+      host.close(); // the container never started: the socket was not handed over
+      host = null;
+    }
+    Properties state = AddressPool.recorded(container.stateDir());
+    if (state == null) {
+      return;
+    }
+    for (String spec : state.getProperty("ports", "").split(",")) {
+      if (!spec.isEmpty()) {
+        Firewall.unpublish(PortMapping.parse(spec));
+      }
+    }
+    removeVeth(state.getProperty("veth"));
+  }
+
+  /**
+   * The container's namespace goes when its last process and thread have gone, and its
+   * end of the veth pair with it, and then the host's end: free, where deleting a veth costs
+   * milliseconds. The kernel does it in the background: wait for it a little, then delete.
+   */
+  private static void removeVeth(String name) {
+    for (int i = 0; i < 200 && Rtnetlink.exists(name); i++) {
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    if (Rtnetlink.exists(name)) {
+      try (Rtnetlink netlink = Rtnetlink.open()) {
+        netlink.delete(name);
+      }
+    }
+  }
+
+  // tag::bridge[]
+  /** The host's bridge, made with the first container: a switch the containers plug into. */
+  private static Subnet bridge(Subnet requested) {
+    Subnet existing = bridgeSubnet();
+    if (existing != null) {
+      if (requested != null && !requested.equals(existing)) {
+        throw new ContainerException(ExitStatus.RUNTIME_ERROR, "--subnet " + requested + ": the bridge "
+            + BRIDGE + " has " + existing + " already: leave --subnet out, or remove it with ip link del " + BRIDGE);
+      }
+      if (!Firewall.exists()) {
+        Firewall.create(existing, BRIDGE);
+      }
+      return existing;
+    }
+    Subnet subnet = requested != null ? requested : Subnet.parse(DEFAULT_SUBNET, "--subnet");
+    try (Rtnetlink netlink = Rtnetlink.open()) {
+      netlink.addBridge(BRIDGE);
+      netlink.addAddress(BRIDGE, Subnet.inet(subnet.gateway()), subnet.prefix());
+      netlink.setUp(BRIDGE);
+    }
+    // Routing between the bridge and other devices is forwarding; allow it for lab0 only.
+    // (To reach a real network, forwarding must be on for its device too: see the guide.)
+    writeSysctl("net/ipv4/conf/" + BRIDGE + "/forwarding", "1");
+    Firewall.create(subnet, BRIDGE);
+    return subnet;
+  }
+  // end::bridge[]
+
+  /** The bridge's subnet, from the address it has, or null when there is no bridge yet. */
+  private static Subnet bridgeSubnet() {
+    try {
+      NetworkInterface bridge = NetworkInterface.getByName(BRIDGE);
+      if (bridge == null) {
+        return null;
+      }
+      for (InterfaceAddress a : bridge.getInterfaceAddresses()) {
+        if (a.getAddress().getAddress().length == 4) {
+          return Subnet.parse(a.getAddress().getHostAddress() + "/" + a.getNetworkPrefixLength(), "lab0");
+        }
+      }
+      throw new ContainerException(ExitStatus.RUNTIME_ERROR, "the bridge " + BRIDGE
+          + " has no IPv4 address: remove it with ip link del " + BRIDGE + " and run again");
+    } catch (SocketException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private void checkOptions() {
+    boolean known = mode.equals("bridge") || mode.equals("none") || mode.equals("host")
+        || mode.matches("ns:[A-Za-z0-9_.-]+");
+    if (!known) {
+      throw new ContainerException(ExitStatus.RUNTIME_ERROR, "unknown --net mode '" + mode
+          + "': use bridge, none, host or ns:NAME");
+    }
+    if (mode.startsWith("ns:") && !Files.exists(Path.of("/run/netns", mode.substring(3)))) {
+      throw new ContainerException(ExitStatus.RUNTIME_ERROR, "--net " + mode + ": no network namespace "
+          + mode.substring(3) + " (ip netns list shows them; ip netns add makes one)");
+    }
+    if (!mode.equals("bridge") && (ip != null || subnet != null || !publish.isEmpty())) {
+      throw new ContainerException(ExitStatus.RUNTIME_ERROR, "--ip, --subnet and -p need --net bridge,"
+          + " not --net " + mode);
+    }
+    if (ip != null) {
+      Subnet.parse(ip, "--ip");
+    }
+  }
+
+  /** The container's line in its /etc/hosts: its own name at its own address. */
+  private void writeHosts(Container container) {
+    Path hosts = RootFilesystem.configFile(container, "hosts");
+    try {
+      Files.writeString(hosts, Files.readString(hosts).replace("127.0.1.1\t", Subnet.text(address) + "\t"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static String hostEnd(Container container) {
+    return "lab" + container.id().substring(0, 10);
+  }
+
+  private static String containerEnd(Container container) {
+    return "lab" + container.id().substring(0, 10) + "c";
+  }
+
+  private static void writeSysctl(String key, String value) {
+    try {
+      Files.writeString(Path.of("/proc/sys", key), value);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
