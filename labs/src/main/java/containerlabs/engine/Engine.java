@@ -43,7 +43,11 @@ public final class Engine {
         thread.start();
         join(thread);
       }
-      return ExitStatus.of(thread.waitStatus());
+      int status = ExitStatus.of(thread.waitStatus());
+      for (Feature feature : features) {
+        feature.finished(container, status);
+      }
+      return status;
     } finally {
       cleanUp(container, prepared);
     }

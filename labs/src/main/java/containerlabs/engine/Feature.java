@@ -9,6 +9,7 @@ package containerlabs.engine;
  *  prepare() ───────────▶ unshare(namespaces())
  *                          configureNamespaces() ───▶ initContainer()
  *                                                      execve(command)
+ *  finished()
  *  cleanUp()  ◀─────────── waitpid()  ◀────────────── command exits
  * </pre>
  */
@@ -30,6 +31,9 @@ public interface Feature {
 
   /** In the init process, inside every namespace, before the command replaces it. */
   default void initContainer(Container container) {}
+
+  /** On the host, once the container has ended, before clean-up: report what happened. */
+  default void finished(Container container, int exitStatus) {}
 
   /** On the host after the container is gone, on every path, even if prepare failed half-way. */
   default void cleanUp(Container container) {}

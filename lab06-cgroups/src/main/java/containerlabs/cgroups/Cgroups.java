@@ -1,0 +1,202 @@
+package containerlabs.cgroups;
+
+import static containerlabs.kernel.CloneFlags.CLONE_NEWCGROUP;
+
+import containerlabs.engine.Container;
+import containerlabs.engine.ContainerException;
+import containerlabs.engine.ExitStatus;
+import containerlabs.engine.Feature;
+import containerlabs.kernel.Kernel;
+import containerlabs.kernel.Trace;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import picocli.CommandLine.Option;
+
+/**
+ * Lab 06: a control group, so that the container cannot take more memory, processes or CPU
+ * than it was given. The container's cgroup is a folder in the cgroup filesystem; its limits
+ * are files in it; a process is in it once its pid is written to its cgroup.procs.
+ */
+public class Cgroups implements Feature {
+  private static final long PERIOD_MICROS = 100_000;
+  private static final String STATE = "cgroups";
+
+  @Option(names = {"-m", "--memory"}, paramLabel = "SIZE",
+      description = "Memory limit (k, m, g suffixes), swap included.")
+  String memory;
+
+  @Option(names = "--pids-limit", paramLabel = "N", description = "At most N processes and threads.")
+  Integer pidsLimit;
+
+  @Option(names = "--cpus", paramLabel = "CPUS", description = "CPU time, in CPUs (0.5: half of one).")
+  String cpus;
+
+  @Option(names = "--stats", description = "At exit, print peak memory, CPU time and pids.")
+  boolean stats;
+
+  private long startNanos;
+
+  @Override
+  public void prepare(Container container) {
+    Long memoryBytes = memory == null ? null : Limits.memory(memory);
+    Integer pids = pidsLimit == null ? null : Limits.pids(pidsLimit);
+    Long quota = cpus == null ? null : Limits.cpuQuotaMicros(cpus);
+    CgroupLayout layout = CgroupLayout.detect();
+    Map<String, Path> dirs = cgroups(layout, container, memoryBytes != null, pids != null, quota != null);
+    record(container, dirs.values());
+    Set<String> v2 = new LinkedHashSet<>();
+    dirs.keySet().stream().filter(layout::isV2).filter(c -> !c.equals("cpuacct")).forEach(v2::add);
+    layout.enableV2Controllers(v2);
+    dirs.values().forEach(CgroupLayout::mkdir);
+    Trace.note("cgroups on this host: " + layout.describe() + "; this container's: " + dirs.values());
+    // tag::limits[]
+    if (memoryBytes != null) {
+      Path dir = dirs.get("memory");
+      if (layout.isV2("memory")) {
+        set(dir, "memory.max", memoryBytes);
+        setIfPresent(dir, "memory.swap.max", 0); // no swap: the limit is all it gets
+      } else {
+        set(dir, "memory.limit_in_bytes", memoryBytes);
+        setIfPresent(dir, "memory.memsw.limit_in_bytes", memoryBytes); // memory + swap
+      }
+    }
+    if (pids != null) {
+      set(dirs.get("pids"), "pids.max", pids);
+    }
+    if (quota != null) {
+      Path dir = dirs.get("cpu");
+      if (layout.isV2("cpu")) {
+        set(dir, "cpu.max", quota + " " + PERIOD_MICROS);
+      } else {
+        set(dir, "cpu.cfs_period_us", PERIOD_MICROS);
+        set(dir, "cpu.cfs_quota_us", quota);
+      }
+    }
+    // end::limits[]
+    startNanos = System.nanoTime();
+  }
+
+  // tag::join[]
+  @Override
+  public void initContainer(Container container) {
+    // First thing in the init, before it forks or execs anything: from here on, all it
+    // does, and all the command does, counts against the limits. "0" means "me".
+    for (Path dir : recorded(container)) {
+      set(dir, "cgroup.procs", 0);
+    }
+    // A cgroup namespace rooted here: /proc/self/cgroup inside shows "/", and nothing of
+    // the host's cgroup tree.
+    Kernel.unshare(CLONE_NEWCGROUP);
+  }
+  // end::join[]
+
+  @Override
+  public void finished(Container container, int exitStatus) {
+    CgroupLayout layout = CgroupLayout.detect();
+    Path memoryDir = layout.dir("memory", container.id());
+    if (exitStatus == 128 + Kernel.SIGKILL && memory != null && oomKills(layout, memoryDir) > 0) {
+      System.err.println("killed: out of memory (limit " + Limits.mib(Limits.memory(memory)) + ")");
+    }
+    if (stats) {
+      System.err.println(Stats.read(layout, container.id(), System.nanoTime() - startNanos));
+    }
+  }
+
+  @Override
+  public void cleanUp(Container container) {
+    for (Path dir : recorded(container)) {
+      removeCgroup(dir);
+    }
+  }
+
+  /** Which cgroups this container gets: every controller the host has of these four. */
+  private static Map<String, Path> cgroups(CgroupLayout layout, Container container,
+      boolean memory, boolean pids, boolean cpu) {
+    Map<String, Path> dirs = new LinkedHashMap<>();
+    for (String controller : List.of("memory", "pids", "cpu", "cpuacct")) {
+      Path dir = layout.dir(controller, container.id());
+      if (dir != null) {
+        dirs.put(controller, dir);
+      }
+    }
+    for (String missing : List.of(memory ? "memory" : "", pids ? "pids" : "", cpu ? "cpu" : "")) {
+      if (!missing.isEmpty() && !dirs.containsKey(missing)) {
+        throw new ContainerException(ExitStatus.RUNTIME_ERROR, "this host has no " + missing
+            + " cgroup controller (" + layout.describe() + "): leave that limit out");
+      }
+    }
+    return dirs;
+  }
+
+  private static long oomKills(CgroupLayout layout, Path dir) {
+    String file = layout.isV2("memory") ? "memory.events" : "memory.oom_control";
+    return Stats.field(dir.resolve(file), "oom_kill");
+  }
+
+  /**
+   * rmdir removes a cgroup once no process is left in it. After PID 1 the kernel kills the
+   * rest, which takes a moment; anything still there after that is ended by its pid.
+   */
+  private static void removeCgroup(Path dir) {
+    for (int attempt = 0; Files.exists(dir); attempt++) {
+      try {
+        Files.delete(dir);
+      } catch (IOException e) {
+        if (attempt == 100) {
+          for (String pid : CgroupLayout.read(dir.resolve("cgroup.procs")).split("\\s+")) {
+            if (!pid.isEmpty()) {
+              Kernel.kill(Integer.parseInt(pid), Kernel.SIGKILL);
+            }
+          }
+        }
+        if (attempt > 300) {
+          throw new UncheckedIOException("cannot remove " + dir, e);
+        }
+        sleep();
+      }
+    }
+  }
+
+  private static void record(Container container, java.util.Collection<Path> dirs) {
+    try {
+      Files.writeString(container.stateDir().resolve(STATE),
+          String.join("\n", dirs.stream().map(Path::toString).toList()) + "\n");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static List<Path> recorded(Container container) {
+    Path file = container.stateDir().resolve(STATE);
+    if (!Files.exists(file)) {
+      return List.of();
+    }
+    return CgroupLayout.read(file).lines().filter(l -> !l.isBlank()).map(Path::of).distinct().toList();
+  }
+
+  private static void set(Path dir, String file, Object value) {
+    Trace.call("write(" + dir.resolve(file) + ", \"" + value + "\")", "echo " + value + " > " + dir.resolve(file));
+    CgroupLayout.write(dir.resolve(file), value.toString());
+  }
+
+  private static void setIfPresent(Path dir, String file, Object value) {
+    if (Files.exists(dir.resolve(file))) {
+      set(dir, file, value);
+    }
+  }
+
+  private static void sleep() {
+    try {
+      Thread.sleep(10);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
