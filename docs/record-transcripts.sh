@@ -49,3 +49,11 @@ record lab05-none                   './lab 5 --net none -- ip addr'
 record lab05-publish                "(./lab 5 -p 8080:80 -- sh -c 'echo hello from the container | nc -l -p 80' &); until busybox nc 172.29.0.1 8080 2>/dev/null; do sleep 0.5; done; sleep 1"
 record lab05-table                  "(./lab 5 -p 8080:80 -- sleep 12 &); sleep 8; nft list table ip container_labs; sleep 5"
 record lab05-errors                 './lab 5 --ip 10.9.9.9/24 -- true; ./lab 5 --net wifi -- true; ./lab 5 -p 70000:80 -- true'
+record lab06-oom                    './lab 6 -m 32m -- dd if=/dev/zero of=/dev/null bs=64M count=1'
+record lab06-fits                   './lab 6 -m 128m --stats -- dd if=/dev/zero of=/dev/null bs=64M count=1'
+record lab06-cpu                    "./lab 6 --cpus 0.2 --stats -- sh -c \"sh -c 'while :; do :; done' & sleep 3; kill \\\$!\""
+record lab06-bomb                   "./lab 6 --pids-limit 20 --stats -- sh -c 'bomb() { bomb | bomb & }; bomb 2>/dev/null; i=0; while [ \$i -lt 100000 ]; do i=\$((i+1)); done'"
+record lab06-cgroup                 './lab 6 -m 64m -- cat /proc/self/cgroup'
+record lab06-trace                  "./lab 6 --trace -m 64m --pids-limit 50 --cpus 0.5 -- true 2>&1 | grep -E 'cgroup|CGROUP'"
+record lab06-tree                   "(./lab 6 -m 64m --pids-limit 50 -- sleep 8 &); sleep 6; ls -d /sys/fs/cgroup/*/container-labs/* /sys/fs/cgroup/container-labs/* 2>/dev/null; cat /sys/fs/cgroup/memory/container-labs/*/memory.limit_in_bytes /sys/fs/cgroup/pids/container-labs/*/pids.max; sleep 3"
+record lab06-errors                 './lab 6 -m 10x -- true; ./lab 6 -m 2m -- true; ./lab 6 --cpus -1 -- true'
