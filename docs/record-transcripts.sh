@@ -2,15 +2,18 @@
 # Records the guide's transcripts from real runs: each file in
 # src/docs/asciidoc/transcripts/ is a command exactly as the guide shows it, and what it printed.
 # Run as root from the top of the repository after `mvn install` (or scripts/provision.sh):
-#   docs/record-transcripts.sh
+#   docs/record-transcripts.sh              all of them
+#   docs/record-transcripts.sh NAME...      only these
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=docs/src/docs/asciidoc/transcripts
 mkdir -p "$out"
 
 # record NAME COMMAND...: run the command through sh, as typed, and keep "# COMMAND" and its output.
+only=" $* "
 record() {
   local name=$1; shift
+  [ "$only" = "  " ] || [[ "$only" == *" $name "* ]] || return 0
   # Debian's Maven 3.8.7 writes invisible ANSI colour resets even with -B: strip them.
   { echo "# $*"; sh -c "$*" 2>&1 || echo "(exit status $?)"; } | sed 's/\x1b\[[0-9;]*m//g' > "$out/$name.txt"
   echo "recorded $out/$name.txt"
@@ -55,5 +58,5 @@ record lab06-cpu                    "./lab 6 --cpus 0.2 --stats -- sh -c \"sh -c
 record lab06-bomb                   "./lab 6 --pids-limit 20 --stats -- sh -c 'bomb() { bomb | bomb & }; bomb 2>/dev/null; i=0; while [ \$i -lt 100000 ]; do i=\$((i+1)); done'"
 record lab06-cgroup                 './lab 6 -m 64m -- cat /proc/self/cgroup'
 record lab06-trace                  "./lab 6 --trace -m 64m --pids-limit 50 --cpus 0.5 -- true 2>&1 | grep -E 'cgroup|CGROUP'"
-record lab06-tree                   "(./lab 6 -m 64m --pids-limit 50 -- sleep 8 &); sleep 6; ls -d /sys/fs/cgroup/*/container-labs/* /sys/fs/cgroup/container-labs/* 2>/dev/null; cat /sys/fs/cgroup/memory/container-labs/*/memory.limit_in_bytes /sys/fs/cgroup/pids/container-labs/*/pids.max; sleep 3"
+record lab06-tree                   "(./lab 6 -m 64m --pids-limit 50 -- sleep 8 &); sleep 6; find /sys/fs/cgroup -maxdepth 4 -path '*container-labs/*' -type d; cat /sys/fs/cgroup/memory/container-labs/*/memory.limit_in_bytes /sys/fs/cgroup/pids/container-labs/*/pids.max; sleep 3"
 record lab06-errors                 './lab 6 -m 10x -- true; ./lab 6 -m 2m -- true; ./lab 6 --cpus -1 -- true'
