@@ -21,7 +21,9 @@ public class UtsNamespace implements Feature {
 
   @Override
   public int namespaces() {
+    // BEGIN SOLUTION(ask for a new UTS namespace; §1.3)
     return CLONE_NEWUTS;
+    // END SOLUTION
   }
 
   @Override
@@ -42,7 +44,9 @@ public class UtsNamespace implements Feature {
   public void configureNamespaces(Container container) {
     // This thread has its own UTS namespace now: the name changes for this thread and the
     // processes it starts, and the host keeps its own.
+    // BEGIN SOLUTION(set the container's hostname; §1.3)
     Kernel.sethostname(hostname);
+    // END SOLUTION
   }
   // end::hostname[]
 }

@@ -10,6 +10,7 @@ import containerlabs.testing.Host;
 import containerlabs.testing.LabRunner;
 import containerlabs.testing.LabRunner.Result;
 import containerlabs.testing.LabTest;
+import containerlabs.testing.Points;
 import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -20,6 +21,7 @@ class UtsNamespaceTest {
   private final LabRunner lab = LabRunner.of(Lab01.class);
 
   @Test
+  @Points(2)
   @DisplayName("the container has the hostname given with --hostname, and the host keeps its own")
   void ownHostname() {
     String host = Host.hostname();
@@ -30,6 +32,7 @@ class UtsNamespaceTest {
   }
 
   @Test
+  @Points(1)
   @DisplayName("without --hostname the container is named after its generated id")
   void generatedHostname() {
     Result run = lab.run("--", "hostname");
@@ -39,6 +42,7 @@ class UtsNamespaceTest {
   }
 
   @Test
+  @Points(1)
   @DisplayName("a hostname changed inside the container never reaches the host")
   void renameInside() {
     String host = Host.hostname();
@@ -48,6 +52,7 @@ class UtsNamespaceTest {
   }
 
   @Test
+  @Points(1)
   @DisplayName("only the UTS namespace is new: PID, mount and network are still the host's")
   void onlyUtsIsNew() {
     Result run = lab.run("--", "readlink", "/proc/self/ns/uts", "/proc/self/ns/pid",
@@ -61,6 +66,7 @@ class UtsNamespaceTest {
   }
 
   @Test
+  @Points(1)
   @DisplayName("the command's exit status is the lab's")
   void exitStatus() {
     assertEquals(7, lab.run("--", "sh", "-c", "exit 7").exitStatus());
@@ -68,12 +74,14 @@ class UtsNamespaceTest {
   }
 
   @Test
+  @Points(1)
   @DisplayName("a command killed by signal N makes the lab exit 128+N")
   void killedBySignal() {
     assertEquals(128 + 15, lab.run("--", "sh", "-c", "kill -TERM $$").exitStatus());
   }
 
   @Test
+  @Points(1)
   @DisplayName("the command gets no open file of the lab's JVM: only stdin, stdout, stderr")
   void noInheritedDescriptors() {
     Result run = lab.run("--", "sh", "-c", "ls /proc/$$/fd");
@@ -81,6 +89,7 @@ class UtsNamespaceTest {
   }
 
   @Test
+  @Points(1)
   @DisplayName("--trace narrates unshare --uts and hostname, with the kernel calls")
   void trace() {
     Result run = lab.run("--trace", "--hostname", "box", "--", "true");
@@ -103,6 +112,7 @@ class UtsNamespaceTest {
   }
 
   @Test
+  @Points(1)
   @DisplayName("a command that does not exist: exit 127 and one line that says so")
   void commandNotFound() {
     Result run = lab.run("--", "no-such-command");
@@ -112,6 +122,7 @@ class UtsNamespaceTest {
   }
 
   @Test
+  @Points(1)
   @DisplayName("a file that is not executable: exit 126 and one line that says so")
   void cannotExecute() {
     Result run = lab.run("--", "/etc/hostname");
@@ -139,6 +150,7 @@ class UtsNamespaceTest {
   }
 
   @Test
+  @Points(1)
   @DisplayName("SIGTERM to the lab reaches the command, and the lab exits with the command's status")
   void sigtermIsForwarded() throws Exception {
     Process running = lab.start("--", "sh", "-c",
@@ -151,6 +163,7 @@ class UtsNamespaceTest {
   }
 
   @Test
+  @Points(1)
   @DisplayName("run inside another JVM, as mvn exec:java does, the lab returns the status and leaves no thread")
   void inProcess() {
     int status = LabCommand.execute(new Lab01(), "--hostname", "inproc", "--", "sh", "-c", "exit 3");

@@ -8,6 +8,7 @@ import containerlabs.testing.Host;
 import containerlabs.testing.LabRunner;
 import containerlabs.testing.LabRunner.Result;
 import containerlabs.testing.LabTest;
+import containerlabs.testing.Points;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -21,6 +22,7 @@ class PidNamespaceTest {
   private final LabRunner lab = LabRunner.of(Lab02.class);
 
   @Test
+  @Points(2)
   @DisplayName("the command is PID 1")
   void commandIsPidOne() {
     Result run = lab.run("--", "sh", "-c", "echo $$");
@@ -29,6 +31,7 @@ class PidNamespaceTest {
   }
 
   @Test
+  @Points(1)
   @DisplayName("the container has its own PID namespace, and still its own hostname")
   void ownPidNamespace() {
     Result run = lab.run("--hostname", "box", "--", "sh", "-c", "readlink /proc/self/ns/pid; hostname");
@@ -40,6 +43,7 @@ class PidNamespaceTest {
   }
 
   @Test
+  @Points(1)
   @DisplayName("ps still lists the host's processes, because /proc is still the host's")
   void psStillSeesTheHost() {
     long testPid = ProcessHandle.current().pid();
@@ -51,6 +55,7 @@ class PidNamespaceTest {
   }
 
   @Test
+  @Points(1)
   @DisplayName("when PID 1 exits, the kernel kills every other process in the container")
   void pidOneTakesAllWithIt() {
     String marker = "3" + ThreadLocalRandom.current().nextInt(100000, 999999); // seconds: "forever"
@@ -64,6 +69,7 @@ class PidNamespaceTest {
   }
 
   @Test
+  @Points(1)
   @DisplayName("PID 1 ignores a SIGTERM it has no handler for; a second one to the lab kills the container")
   void pidOneIgnoresSignals() throws Exception {
     Process running = lab.start("--", "sh", "-c", "echo ready; exec sleep 300");
@@ -78,6 +84,7 @@ class PidNamespaceTest {
   }
 
   @Test
+  @Points(1)
   @DisplayName("--trace shows unshare --uts --pid, and the init running as PID 1")
   void trace() {
     Result run = lab.run("--trace", "--", "true");
@@ -88,6 +95,7 @@ class PidNamespaceTest {
   }
 
   @Test
+  @Points(1)
   @DisplayName("the command's exit status is the lab's")
   void exitStatus() {
     assertEquals(7, lab.run("--", "sh", "-c", "exit 7").exitStatus());

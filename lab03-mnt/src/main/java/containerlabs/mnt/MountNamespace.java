@@ -18,7 +18,9 @@ import containerlabs.kernel.Kernel;
 public class MountNamespace implements Feature {
   @Override
   public int namespaces() {
+    // BEGIN SOLUTION(ask for a new mount namespace; §3.3)
     return CLONE_NEWNS;
+    // END SOLUTION
   }
 
   // tag::mounts[]
@@ -27,11 +29,13 @@ public class MountNamespace implements Feature {
     // The new mount namespace is a copy of the host's, and a copied mount that was shared
     // is still shared with the host's (systemd makes / shared): a mount made under it would
     // appear on the host too. Cut every mount off first, recursively.
+    // BEGIN SOLUTION(make every mount private, then mount a new /proc; §3.3)
     Kernel.mount("none", "/", null, MS_REC | MS_PRIVATE, null);
 
     // procfs shows the PID namespace of the process that mounts it. The init is PID 1 of
     // the container's, so this /proc, over the host's, lists only the container.
     Kernel.mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, null);
+    // END SOLUTION
   }
   // end::mounts[]
 }

@@ -9,6 +9,7 @@ import containerlabs.testing.Host;
 import containerlabs.testing.LabRunner;
 import containerlabs.testing.LabRunner.Result;
 import containerlabs.testing.LabTest;
+import containerlabs.testing.Points;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.file.Files;
@@ -24,6 +25,7 @@ class MountNamespaceTest {
   private final LabRunner lab = LabRunner.of(Lab03.class);
 
   @Test
+  @Points(2)
   @DisplayName("ps lists only the container's processes: itself, as PID 1")
   void psSeesOnlyTheContainer() {
     Result run = lab.run("--", "ps", "-e", "-o", "pid=,comm=");
@@ -32,6 +34,7 @@ class MountNamespaceTest {
   }
 
   @Test
+  @Points(1)
   @DisplayName("the container has its own mount namespace")
   void ownMountNamespace() {
     Result run = lab.run("--", "readlink", "/proc/self/ns/mnt");
@@ -40,6 +43,7 @@ class MountNamespaceTest {
   }
 
   @Test
+  @Points(1)
   @DisplayName("a mount made inside is invisible on the host while it runs, and gone after")
   void mountInsideIsInvisible() throws Exception {
     String name = "labtest" + ThreadLocalRandom.current().nextInt(1_000_000);
@@ -57,6 +61,7 @@ class MountNamespaceTest {
   }
 
   @Test
+  @Points(2)
   @DisplayName("/ is made private first: a mount inside does not propagate even under a shared host mount")
   void noPropagationToTheHost() throws Exception {
     String name = "labtest" + ThreadLocalRandom.current().nextInt(1_000_000);
@@ -75,6 +80,7 @@ class MountNamespaceTest {
   }
 
   @Test
+  @Points(1)
   @DisplayName("the host's mount table is the same after a run")
   void hostMountsUnchanged() {
     List<String> before = Host.mountinfo();
@@ -84,6 +90,7 @@ class MountNamespaceTest {
   }
 
   @Test
+  @Points(1)
   @DisplayName("--trace shows the init, as PID 1, making / private, then mounting /proc")
   void trace() {
     Result run = lab.run("--trace", "--", "true");
@@ -96,6 +103,7 @@ class MountNamespaceTest {
   }
 
   @Test
+  @Points(1)
   @DisplayName("the earlier labs still hold: own hostname, and the command is PID 1")
   void earlierLabsStillHold() {
     Result run = lab.run("--hostname", "box", "--", "sh", "-c", "hostname; echo $$");

@@ -21,6 +21,7 @@ final class Devices {
 
   // tag::dev[]
   static void populate(String dev) {
+    // BEGIN SOLUTION(make /dev a tmpfs with null, zero, full, random, urandom, tty, pts, shm and links; §4.4)
     Kernel.mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k");
     node(dev, "null", 1, 3);
     node(dev, "zero", 1, 5);
@@ -46,6 +47,7 @@ final class Devices {
       touch(dev + "/console");
       Kernel.mount(tty, dev + "/console", null, MS_BIND, null);
     }
+    // END SOLUTION
   }
   // end::dev[]
 

@@ -117,6 +117,7 @@ public class RootFilesystem implements Feature {
     String root = container.stateDir().resolve("rootfs").toString();
     // lowerdir: read-only layers, the leftmost on top; upperdir: where every write goes
     // (a changed file is copied up first); workdir: overlayfs's scratch space.
+    // BEGIN SOLUTION(mount the image's layers with overlayfs, and bind the root onto itself; §4.4)
     String lower = layers(container).stream().map(Path::toString).collect(Collectors.joining(":"));
     Kernel.mount("overlay", root, "overlay", 0, "lowerdir=" + lower + ",upperdir="
         + layer.resolve("upper") + ",workdir=" + layer.resolve("work"));
@@ -124,6 +125,7 @@ public class RootFilesystem implements Feature {
     // root onto itself, so that a plain folder is one too.
     Kernel.mount(root, root, null, MS_BIND | MS_REC, null);
     return root;
+    // END SOLUTION
   }
   // end::overlay[]
 
@@ -144,14 +146,17 @@ public class RootFilesystem implements Feature {
     // it, where "." still is. Detaching it leaves no path to the host's files at all: not
     // like chroot, which changes one process's view and leaves the host's / in the mount
     // namespace. (pivot_root also requires both roots to be private mounts: lab 03 did it.)
+    // BEGIN SOLUTION(pivot_root into the new root and detach the old one; §4.4)
     Kernel.pivotRoot(".", ".");
     Kernel.umount2(".", MNT_DETACH);
     Kernel.chdir("/");
+    // END SOLUTION
   }
   // end::pivot[]
 
   // tag::masks[]
   private static void hideHostKernelFiles() {
+    // BEGIN SOLUTION(mask runc's masked paths and make its read-only paths read-only; §4.4)
     for (String path : MASKED_PATHS) {
       if (Files.isDirectory(Path.of(path))) {
         Kernel.mount("tmpfs", path, "tmpfs", MS_RDONLY, null);
@@ -165,6 +170,7 @@ public class RootFilesystem implements Feature {
         Kernel.mount(path, path, null, MS_BIND | MS_REMOUNT | MS_RDONLY, null);
       }
     }
+    // END SOLUTION
   }
   // end::masks[]
 

@@ -8,6 +8,7 @@ import containerlabs.image.Images;
 import containerlabs.testing.LabRunner;
 import containerlabs.testing.LabRunner.Result;
 import containerlabs.testing.LabTest;
+import containerlabs.testing.Points;
 import containerlabs.testing.TarBuilder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -51,6 +52,7 @@ class ImagesTest {
   }
 
   @Test
+  @Points(1)
   @DisplayName("a docker export tarball imports as one layer, and a container runs in it")
   void dockerExport() throws Exception {
     Path tarball = rootfs().dir("data").file("data/hello", "hi\n").writeTo(work.resolve("export.tar"));
@@ -63,6 +65,7 @@ class ImagesTest {
   }
 
   @Test
+  @Points(1)
   @DisplayName("a docker save archive: layers stack in order, and a whiteout hides the lower file")
   void dockerSaveWhiteout() throws Exception {
     byte[] lower = rootfs().dir("data").file("data/gone", "lower\n").file("data/kept", "lower\n").bytes();
@@ -81,6 +84,7 @@ class ImagesTest {
   }
 
   @Test
+  @Points(1)
   @DisplayName("an OCI layout with gzipped layers: an opaque folder hides everything below it")
   void ociOpaque() throws Exception {
     byte[] lower = rootfs().dir("data").file("data/a", "a").file("data/b", "b").gzipped();

@@ -9,6 +9,7 @@ import containerlabs.testing.Host;
 import containerlabs.testing.LabRunner;
 import containerlabs.testing.LabRunner.Result;
 import containerlabs.testing.LabTest;
+import containerlabs.testing.Points;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.file.Files;
@@ -25,6 +26,7 @@ class RootFilesystemTest {
   private final LabRunner lab = LabRunner.of(Lab04.class);
 
   @Test
+  @Points(1)
   @DisplayName("the container sees the image's /etc/os-release, not the host's")
   void imageOsRelease() throws Exception {
     Result run = lab.run("--", "cat", "/etc/os-release");
@@ -34,6 +36,7 @@ class RootFilesystemTest {
   }
 
   @Test
+  @Points(1)
   @DisplayName("a file made on the host for the test is not visible inside")
   void hostCanaryInvisible() throws Exception {
     Path canary = Path.of("/container-labs-canary-" + ThreadLocalRandom.current().nextInt(1_000_000));
@@ -47,6 +50,7 @@ class RootFilesystemTest {
   }
 
   @Test
+  @Points(2)
   @DisplayName("a write inside lands in the container's upper layer; the image is unchanged")
   void writesGoToTheUpperLayer() throws Exception {
     Process running = lab.start("--", "sh", "-c",
@@ -66,6 +70,7 @@ class RootFilesystemTest {
   }
 
   @Test
+  @Points(1)
   @DisplayName("--keep keeps the container's writes and says where")
   void keep() throws Exception {
     Result run = lab.run("--keep", "--", "sh", "-c", "echo kept > /kept; hostname");
@@ -80,6 +85,7 @@ class RootFilesystemTest {
   }
 
   @Test
+  @Points(1)
   @DisplayName("/dev holds exactly the expected devices and links, and /dev/null works")
   void devices() {
     Result run = lab.run("--", "sh", "-c", "ls /dev; echo data > /dev/null; wc -c < /dev/null;"
@@ -91,6 +97,7 @@ class RootFilesystemTest {
   }
 
   @Test
+  @Points(1)
   @DisplayName("with a terminal attached, /dev/console is that terminal")
   void consoleIsTheTerminal() {
     // script(1) runs the lab on a new pseudo-terminal, as a learner's shell would.
@@ -101,6 +108,7 @@ class RootFilesystemTest {
   }
 
   @Test
+  @Points(2)
   @DisplayName("the chroot escape reaches the host's root under --chroot, and fails after pivot_root")
   void chrootEscape() throws Exception {
     Path sash = Path.of("/bin/sash");
@@ -124,6 +132,7 @@ class RootFilesystemTest {
   }
 
   @Test
+  @Points(1)
   @DisplayName("masked paths read empty and read-only paths refuse writes")
   void maskedAndReadOnlyPaths() {
     Result run = lab.run("--", "sh", "-c", "wc -c < /proc/keys; wc -c < /proc/timer_list;"
@@ -134,6 +143,7 @@ class RootFilesystemTest {
   }
 
   @Test
+  @Points(1)
   @DisplayName("a :ro volume refuses writes; a writable volume's write appears on the host")
   void volumes() throws Exception {
     Path dir = Files.createTempDirectory("container-labs-volume");
@@ -153,6 +163,7 @@ class RootFilesystemTest {
   }
 
   @Test
+  @Points(1)
   @DisplayName("--read-only makes the root refuse writes; /tmp stays writable")
   void readOnlyRoot() {
     Result run = lab.run("--read-only", "--", "sh", "-c", "echo x > /tmp/ok && echo tmp-ok; touch /nope");
@@ -162,6 +173,7 @@ class RootFilesystemTest {
   }
 
   @Test
+  @Points(1)
   @DisplayName("--rootfs runs a folder as the root, and leaves the folder unchanged")
   void rootfsFolder() throws Exception {
     Path dir = Files.createTempDirectory("container-labs-rootfs");
@@ -176,6 +188,7 @@ class RootFilesystemTest {
   }
 
   @Test
+  @Points(1)
   @DisplayName("--trace shows the overlay mount, pivot_root(\".\", \".\") and the old root detached")
   void trace() {
     Result run = lab.run("--trace", "--", "true");
@@ -205,6 +218,7 @@ class RootFilesystemTest {
   }
 
   @Test
+  @Points(1)
   @DisplayName("a command that is not in the image: exit 127, even if the host has it")
   void commandNotInImage() {
     Result run = lab.run("--", "java", "-version");

@@ -81,9 +81,11 @@ public class Network implements Feature {
     host = Rtnetlink.open();
     // tag::veth[]
     // Two ends of one cable: the host's end joins the bridge, the other goes to the container.
+    // BEGIN SOLUTION(make the veth pair and plug the host's end into the bridge; §5.3)
     host.addVeth(hostEnd(container), containerEnd(container));
     host.setMaster(hostEnd(container), BRIDGE);
     host.setUp(hostEnd(container));
+    // END SOLUTION
     // end::veth[]
     writeHosts(container);
   }
@@ -91,6 +93,7 @@ public class Network implements Feature {
   // tag::inside[]
   @Override
   public void configureNamespaces(Container container) {
+    // BEGIN SOLUTION(join or configure the container's network namespace: lo, eth0, address, route; §5.3)
     if (mode.startsWith("ns:")) {
       int namespace = Kernel.open("/run/netns/" + mode.substring(3));
       Kernel.setns(namespace, CLONE_NEWNET); // this thread, and so the init, joins it
@@ -115,6 +118,7 @@ public class Network implements Feature {
         inside.addDefaultRoute(Subnet.inet(bridgeSubnet.gateway()), "eth0");
       }
     }
+    // END SOLUTION
   }
   // end::inside[]
 
@@ -160,6 +164,7 @@ public class Network implements Feature {
   // tag::bridge[]
   /** The host's bridge, made with the first container: a switch the containers plug into. */
   private static Subnet bridge(Subnet requested) {
+    // BEGIN SOLUTION(make the bridge lab0 with its address, once, and the firewall's table; §5.3)
     Subnet existing = bridgeSubnet();
     if (existing != null) {
       if (requested != null && !requested.equals(existing)) {
@@ -182,6 +187,7 @@ public class Network implements Feature {
     writeSysctl("net/ipv4/conf/" + BRIDGE + "/forwarding", "1");
     Firewall.create(subnet, BRIDGE);
     return subnet;
+    // END SOLUTION
   }
   // end::bridge[]
 

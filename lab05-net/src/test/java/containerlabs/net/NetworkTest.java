@@ -8,6 +8,7 @@ import containerlabs.testing.Host;
 import containerlabs.testing.LabRunner;
 import containerlabs.testing.LabRunner.Result;
 import containerlabs.testing.LabTest;
+import containerlabs.testing.Points;
 import containerlabs.testing.NetworkNamespaces;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -32,6 +33,7 @@ class NetworkTest {
   private final LabRunner lab = LabRunner.of(Lab05.class);
 
   @Test
+  @Points(1)
   @DisplayName("inside: only lo and eth0, the address asked for, and a default route via the bridge")
   void insideView() {
     Result run = lab.run("--ip", "172.29.0.50/24", "--", "sh", "-c",
@@ -41,6 +43,7 @@ class NetworkTest {
   }
 
   @Test
+  @Points(1)
   @DisplayName("the container and the host's bridge ping each other, and talk TCP")
   void containerAndHost() throws Exception {
     Process container = lab.start("--ip", "172.29.0.51/24", "--", "sh", "-c",
@@ -54,6 +57,7 @@ class NetworkTest {
   }
 
   @Test
+  @Points(1)
   @DisplayName("two containers on the bridge reach each other by address")
   void twoContainers() throws Exception {
     Process server = lab.start("--ip", "172.29.0.60/24", "--", "sh", "-c", "echo from-a | nc -l -p 6000");
@@ -65,6 +69,7 @@ class NetworkTest {
   }
 
   @Test
+  @Points(2)
   @DisplayName("NAT: an upstream host sees the host's address as the source, not the container's")
   void nat() throws Exception {
     try (NetworkNamespaces upstream = new NetworkNamespaces("labtest-up", "labtestup",
@@ -84,6 +89,7 @@ class NetworkTest {
   }
 
   @Test
+  @Points(2)
   @DisplayName("a published port: a client host connects to the host's address and reaches the container")
   void publishedPort() throws Exception {
     int port = ThreadLocalRandom.current().nextInt(20000, 30000);
@@ -98,6 +104,7 @@ class NetworkTest {
   }
 
   @Test
+  @Points(1)
   @DisplayName("--net none: only a loopback device; --net host: the host's own network namespace")
   void noneAndHost() {
     Result none = lab.run("--net", "none", "--", "ls", "/sys/class/net");
@@ -107,6 +114,7 @@ class NetworkTest {
   }
 
   @Test
+  @Points(1)
   @DisplayName("--net ns:NAME joins a namespace made with ip netns add")
   void namedNamespace() throws Exception {
     Host.sh("ip netns add labtest-ns");
@@ -120,6 +128,7 @@ class NetworkTest {
   }
 
   @Test
+  @Points(1)
   @DisplayName("containers started at the same moment all get different addresses")
   void concurrentAddresses() throws Exception {
     List<Process> containers = new ArrayList<>();
@@ -136,6 +145,7 @@ class NetworkTest {
   }
 
   @Test
+  @Points(1)
   @DisplayName("after the lab is killed with SIGKILL, the next run removes its device, port and state")
   void cleanupAfterSigkill() throws Exception {
     int port = ThreadLocalRandom.current().nextInt(30000, 40000);
@@ -152,6 +162,7 @@ class NetworkTest {
   }
 
   @Test
+  @Points(1)
   @DisplayName("--trace shows each step as the ip command that does the same")
   void trace() {
     Result run = lab.run("--trace", "--", "true");

@@ -57,6 +57,7 @@ public class Cgroups implements Feature {
     dirs.values().forEach(CgroupLayout::mkdir);
     Trace.note("cgroups on this host: " + layout.describe() + "; this container's: " + dirs.values());
     // tag::limits[]
+    // BEGIN SOLUTION(write the memory, pids and cpu limits, for v2 and for v1; §6.4)
     if (memoryBytes != null) {
       Path dir = dirs.get("memory");
       if (layout.isV2("memory")) {
@@ -79,6 +80,7 @@ public class Cgroups implements Feature {
         set(dir, "cpu.cfs_quota_us", quota);
       }
     }
+    // END SOLUTION
     // end::limits[]
     startNanos = System.nanoTime();
   }
@@ -88,12 +90,14 @@ public class Cgroups implements Feature {
   public void initContainer(Container container) {
     // First thing in the init, before it forks or execs anything: from here on, all it
     // does, and all the command does, counts against the limits. "0" means "me".
+    // BEGIN SOLUTION(join the container's cgroups, then unshare a cgroup namespace; §6.4)
     for (Path dir : recorded(container)) {
       set(dir, "cgroup.procs", 0);
     }
     // A cgroup namespace rooted here: /proc/self/cgroup inside shows "/", and nothing of
     // the host's cgroup tree.
     Kernel.unshare(CLONE_NEWCGROUP);
+    // END SOLUTION
   }
   // end::join[]
 

@@ -8,6 +8,7 @@ import containerlabs.testing.Host;
 import containerlabs.testing.LabRunner;
 import containerlabs.testing.LabRunner.Result;
 import containerlabs.testing.LabTest;
+import containerlabs.testing.Points;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.util.List;
@@ -24,6 +25,7 @@ class CgroupsTest {
   private final LabRunner lab = LabRunner.of(Lab06.class);
 
   @Test
+  @Points(2)
   @DisplayName("a memory hog over the limit is killed, reported in one line, and the lab exits 137")
   void memoryHogKilled() {
     Result run = lab.run("-m", "32m", "--", "sh", "-c", "exec " + HOG);
@@ -32,6 +34,7 @@ class CgroupsTest {
   }
 
   @Test
+  @Points(1)
   @DisplayName("the same hog under a limit it fits in succeeds")
   void memoryHogFits() {
     Result run = lab.run("-m", "128m", "--", "sh", "-c", HOG + " 2>/dev/null && echo fits");
@@ -40,6 +43,7 @@ class CgroupsTest {
   }
 
   @Test
+  @Points(2)
   @DisplayName("a fork bomb stops at the pids limit, and the host is unharmed")
   void forkBomb() {
     // PID 1 waits with shell builtins only (it could not fork a sleep), then exits, and
@@ -56,6 +60,7 @@ class CgroupsTest {
   }
 
   @Test
+  @Points(2)
   @DisplayName("a busy loop under --cpus 0.2 is throttled: CPU time over wall time near 20%")
   void cpuThrottled() {
     Result run = lab.run("--cpus", "0.2", "--stats", "--", "sh", "-c",
@@ -70,6 +75,7 @@ class CgroupsTest {
   }
 
   @Test
+  @Points(1)
   @DisplayName("/proc/self/cgroup inside shows / for every hierarchy: the cgroup namespace")
   void cgroupNamespace() {
     Result run = lab.run("-m", "64m", "--", "cat", "/proc/self/cgroup");
@@ -80,6 +86,7 @@ class CgroupsTest {
   }
 
   @Test
+  @Points(1)
   @DisplayName("--trace shows the limits written, and the init joining its cgroup before anything else")
   void trace() {
     Result run = lab.run("--trace", "-m", "64m", "--pids-limit", "10", "--", "true");
@@ -93,6 +100,7 @@ class CgroupsTest {
   }
 
   @Test
+  @Points(1)
   @DisplayName("after the lab is killed with SIGKILL, its cgroup goes with the next run")
   void cleanupAfterSigkill() throws Exception {
     Process killed = lab.start("-m", "64m", "--", "sh", "-c", "echo started; sleep 300");

@@ -5,6 +5,7 @@ import containerlabs.engine.ContainerException;
 import containerlabs.engine.Engine;
 import containerlabs.engine.ExitStatus;
 import containerlabs.engine.Feature;
+import containerlabs.handout.Todo;
 import containerlabs.image.ImageException;
 import containerlabs.kernel.Kernel;
 import containerlabs.kernel.SyscallException;
@@ -116,7 +117,7 @@ public abstract class LabCommand implements Callable<Integer> {
       err.flush();
       return ce.exitStatus();
     }
-    if (e instanceof SyscallException || e instanceof ImageException) {
+    if (e instanceof SyscallException || e instanceof ImageException || e instanceof Todo.Unsolved) {
       err.println(name + ": " + e.getMessage());
       err.flush();
       return ExitStatus.RUNTIME_ERROR;

@@ -13,9 +13,13 @@ import java.util.List;
  * container's id before the lab's own arguments (runc does the same with {@code runc init}).
  */
 final class InitCommand {
-  /** A short-lived JVM: start fast, stay small, leave no files in /tmp. */
+  /**
+   * A short-lived JVM: start fast, stay small, leave no files in /tmp; and write its
+   * messages in UTF-8, though it gets no locale from its almost empty environment.
+   */
   private static final List<String> JVM_OPTIONS = List.of(
-      "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-XX:-UsePerfData");
+      "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-XX:-UsePerfData",
+      "-Dsun.stdout.encoding=UTF-8", "-Dsun.stderr.encoding=UTF-8");
 
   private InitCommand() {}
 
