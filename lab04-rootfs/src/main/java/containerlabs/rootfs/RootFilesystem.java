@@ -177,16 +177,34 @@ public class RootFilesystem implements Feature {
   @Override
   public void cleanUp(Container container) {
     Path layer = CONTAINERS.resolve(container.id());
-    try {
-      if (Files.exists(container.stateDir().resolve("keep")) && Files.isDirectory(layer)) {
-        ImageStore.deleteTree(layer.resolve("work"));
-        System.err.println("kept the container's writes (its upper layer) in " + layer.resolve("upper")
-            + "; remove it with rm -r " + layer);
-      } else {
-        ImageStore.deleteTree(layer);
+    boolean keepIt = Files.exists(container.stateDir().resolve("keep")) && Files.isDirectory(layer);
+    delete(keepIt ? layer.resolve("work") : layer);
+    if (keepIt) {
+      System.err.println("kept the container's writes (its upper layer) in " + layer.resolve("upper")
+          + "; remove it with rm -r " + layer);
+    }
+  }
+
+  /**
+   * The overlay goes with the container's mount namespace, which the kernel tears down a
+   * moment after the last process in it: until then its work folder is busy. Retry a little.
+   */
+  private static void delete(Path dir) {
+    for (int attempt = 0; ; attempt++) {
+      try {
+        ImageStore.deleteTree(dir);
+        return;
+      } catch (IOException e) {
+        if (attempt == 200) {
+          throw new UncheckedIOException(e);
+        }
+        try {
+          Thread.sleep(10);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw new UncheckedIOException(e);
+        }
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 
