@@ -73,14 +73,28 @@ class RootFilesystemTest {
   @Points(1)
   @DisplayName("--keep keeps the container's writes and says where")
   void keep() throws Exception {
-    Result run = lab.run("--keep", "--", "sh", "-c", "echo kept > /kept; hostname");
-    assertEquals(0, run.exitStatus(), run::toString);
-    Path layer = RootFilesystem.CONTAINERS.resolve(run.out());
+    java.util.Set<Path> before = layers();
     try {
+      Result run = lab.run("--keep", "--", "sh", "-c", "echo kept > /kept; hostname");
+      assertEquals(0, run.exitStatus(), run::toString);
+      Path layer = RootFilesystem.CONTAINERS.resolve(run.out());
       assertEquals("kept\n", Files.readString(layer.resolve("upper/kept")));
       assertTrue(run.stderr().contains(layer.resolve("upper").toString()), run::toString);
     } finally {
-      Host.sh("rm -r " + layer);
+      for (Path kept : layers()) { // whatever this run kept, even if it failed
+        if (!before.contains(kept)) {
+          Host.sh("rm -r " + kept);
+        }
+      }
+    }
+  }
+
+  private static java.util.Set<Path> layers() throws java.io.IOException {
+    if (!Files.isDirectory(RootFilesystem.CONTAINERS)) {
+      return java.util.Set.of();
+    }
+    try (var dirs = Files.list(RootFilesystem.CONTAINERS)) {
+      return dirs.collect(java.util.stream.Collectors.toSet());
     }
   }
 

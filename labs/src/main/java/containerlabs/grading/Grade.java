@@ -224,6 +224,14 @@ public final class Grade implements Callable<Integer> {
           line.reason().lines().limit(6).forEach(r -> s.append("    ").append(r).append('\n'));
         }
       }
+      Map<String, int[]> perLab = new LinkedHashMap<>();
+      for (Line line : lines) {
+        int[] lab = perLab.computeIfAbsent(line.entry().lab(), k -> new int[2]);
+        lab[0] += line.passed() ? line.entry().points() : 0;
+        lab[1] += line.entry().points();
+      }
+      perLab.forEach((lab, points) -> s.append(lab).append(": ").append(points[0]).append('/')
+          .append(points[1]).append('\n'));
       notes.forEach(n -> s.append("note: ").append(n).append('\n'));
       return s.append("Score: ").append(score()).append('/').append(total()).append('\n').toString();
     }
