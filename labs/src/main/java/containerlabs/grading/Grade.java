@@ -1,19 +1,18 @@
 package containerlabs.grading;
 
+import containerlabs.image.ImageStore;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -45,10 +44,7 @@ public final class Grade implements Callable<Integer> {
   private final Path reference = Path.of("").toAbsolutePath();
 
   public static void main(String... args) {
-    System.exit(new CommandLine(new Grade()).setExecutionExceptionHandler((e, cl, pr) -> {
-      cl.getErr().println("grade: " + e.getMessage());
-      return 125;
-    }).execute(args));
+    containerlabs.cli.Tool.main("grade", new Grade(), args);
   }
 
   @Override
@@ -125,7 +121,7 @@ public final class Grade implements Callable<Integer> {
       Files.writeString(report.resolve("result.json"), result.json(name(learner)));
       return result;
     } finally {
-      deleteTree(work);
+      ImageStore.deleteTree(work);
     }
   }
 
@@ -135,13 +131,13 @@ public final class Grade implements Callable<Integer> {
       for (Path module : (Iterable<Path>) modules::iterator) {
         String name = module.getFileName().toString();
         if (name.matches("lab0\\d-.*")) {
-          deleteTree(work.resolve(name).resolve("src/test"));
+          ImageStore.deleteTree(work.resolve(name).resolve("src/test"));
           copy(module.resolve("src/test"), work.resolve(name).resolve("src/test"), p -> true);
           Files.copy(module.resolve("pom.xml"), work.resolve(name).resolve("pom.xml"), StandardCopyOption.REPLACE_EXISTING);
         }
       }
     }
-    deleteTree(work.resolve("labs"));
+    ImageStore.deleteTree(work.resolve("labs"));
     copy(reference.resolve("labs"), work.resolve("labs"), p -> !p.toString().contains("/target/"));
     Files.copy(reference.resolve("pom.xml"), work.resolve("pom.xml"), StandardCopyOption.REPLACE_EXISTING);
   }
@@ -163,17 +159,6 @@ public final class Grade implements Callable<Integer> {
           Files.createDirectories(target.getParent());
           Files.copy(path, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
         }
-      }
-    }
-  }
-
-  static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path p : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
-        Files.delete(p);
       }
     }
   }

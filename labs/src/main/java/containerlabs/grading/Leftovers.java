@@ -30,7 +30,7 @@ final class Leftovers {
         } else if (item.startsWith("cgroup ")) {
           Files.deleteIfExists(Path.of(path));
         } else {
-          Grade.deleteTree(Path.of(path));
+          containerlabs.image.ImageStore.deleteTree(Path.of(path));
         }
       }
     }

@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -26,10 +25,7 @@ public final class Handout implements Callable<Integer> {
   Path target;
 
   public static void main(String... args) {
-    System.exit(new CommandLine(new Handout()).setExecutionExceptionHandler((e, cl, pr) -> {
-      cl.getErr().println("handout: " + e.getMessage());
-      return 125;
-    }).execute(args));
+    containerlabs.cli.Tool.main("handout", new Handout(), args);
   }
 
   @Override

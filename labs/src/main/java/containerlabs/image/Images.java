@@ -19,15 +19,7 @@ public final class Images {
   private static final ImageStore STORE = new ImageStore();
 
   public static void main(String... args) {
-    System.exit(new CommandLine(new Images())
-        .setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-          if (e instanceof ImageException || e instanceof containerlabs.kernel.SyscallException) {
-            commandLine.getErr().println("images: " + e.getMessage());
-            return 125;
-          }
-          throw e;
-        })
-        .execute(args));
+    containerlabs.cli.Tool.main("images", new Images(), args);
   }
 
   @Command(name = "list", description = "List the images.")

@@ -167,15 +167,7 @@ final class LayerWriter {
   }
 
   private static void removeExisting(Path path) throws IOException {
-    if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
-      try (var children = Files.walk(path)) {
-        for (Path p : (Iterable<Path>) children.sorted(java.util.Comparator.reverseOrder())::iterator) {
-          Files.delete(p);
-        }
-      }
-    } else {
-      Files.deleteIfExists(path);
-    }
+    ImageStore.deleteTree(path); // a file, a symlink (not followed) or a whole folder
   }
 
   private static void owner(Path path, TarReader.Entry entry) {

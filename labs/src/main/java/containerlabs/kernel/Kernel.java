@@ -18,7 +18,6 @@ public final class Kernel {
   public static final int SIGTERM = 15;
 
   public static final int PR_SET_PDEATHSIG = 1;
-  public static final int PR_SET_NAME = 15;
 
   private static final LibC C = LibC.INSTANCE;
   private static final long SYS_PIVOT_ROOT = 155; // x86_64

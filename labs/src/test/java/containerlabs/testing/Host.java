@@ -29,28 +29,25 @@ public final class Host {
 
   /** Run a command on the host, for a test's own set-up; fail if it fails. */
   public static String sh(String script) {
-    try {
-      Process process = new ProcessBuilder("sh", "-c", script).redirectErrorStream(true).start();
-      String out = new String(process.getInputStream().readAllBytes());
-      if (process.waitFor() != 0) {
-        throw new AssertionError("on the host, `" + script + "` failed: " + out);
-      }
-      return out;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
+    StringBuilder out = new StringBuilder();
+    if (run(script, out) != 0) {
+      throw new AssertionError("on the host, `" + script + "` failed: " + out);
     }
+    return out.toString();
   }
 
   /** Run a command on the host and return what it printed, whatever its exit status. */
   public static String shQuiet(String script) {
+    StringBuilder out = new StringBuilder();
+    run(script, out);
+    return out.toString();
+  }
+
+  private static int run(String script, StringBuilder out) {
     try {
       Process process = new ProcessBuilder("sh", "-c", script).redirectErrorStream(true).start();
-      String out = new String(process.getInputStream().readAllBytes());
-      process.waitFor();
-      return out;
+      out.append(new String(process.getInputStream().readAllBytes()));
+      return process.waitFor();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {
