@@ -9,7 +9,7 @@ import containerlabs.engine.ContainerException;
 import containerlabs.engine.ExitStatus;
 import containerlabs.kernel.Kernel;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -71,7 +71,9 @@ record Volume(Path host, String container, boolean readOnly) {
         }
       }
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      String reason = e instanceof FileSystemException f && f.getReason() != null ? f.getReason() : e.toString();
+      throw new ContainerException(ExitStatus.RUNTIME_ERROR, "-v " + host + ":" + container
+          + ": cannot make " + container + " in the container (" + reason + "): mount it somewhere else");
     }
     return path.toString();
   }

@@ -42,7 +42,14 @@ final class Firewall {
     return nft(false, "list", "table", "ip", "container_labs");
   }
 
-  static void publish(PortMapping port, int address) {
+  /**
+   * The table is made with the bridge, not checked for each container; if it has gone since
+   * (nft flush ruleset), the first container that publishes a port makes it again.
+   */
+  static void publish(PortMapping port, int address, Subnet subnet, String bridge) {
+    if (!exists()) {
+      create(subnet, bridge);
+    }
     if (nft(false, "get", "element", "ip", "container_labs", "ports", "{ " + key(port) + " }")) {
       throw new ContainerException(ExitStatus.RUNTIME_ERROR, "-p " + port + ": another container"
           + " publishes the host's " + port.protocol() + " port " + port.hostPort() + ": choose another");

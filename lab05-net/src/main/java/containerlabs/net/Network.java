@@ -7,6 +7,7 @@ import containerlabs.engine.ContainerException;
 import containerlabs.engine.ExitStatus;
 import containerlabs.engine.Feature;
 import containerlabs.kernel.Kernel;
+import containerlabs.kernel.SyscallException;
 import containerlabs.netlink.Rtnetlink;
 import containerlabs.rootfs.RootFilesystem;
 import java.io.IOException;
@@ -74,7 +75,7 @@ public class Network implements Feature {
       state.setProperty("ports", String.join(",", publish));
       AddressPool.record(container, state);
       for (PortMapping port : ports) {
-        Firewall.publish(port, address);
+        Firewall.publish(port, address, bridgeSubnet, BRIDGE);
       }
       return null;
     });
@@ -141,22 +142,16 @@ public class Network implements Feature {
   }
 
   /**
-   * The container's namespace goes when its last process and thread have gone, and its
-   * end of the veth pair with it, and then the host's end: free, where deleting a veth costs
-   * milliseconds. The kernel does it in the background: wait for it a little, then delete.
+   * The container's namespace goes when its last process and thread have gone, and its end
+   * of the veth pair with it, and then the host's end; but the kernel does that in the
+   * background, tens of milliseconds later. Deleting the host's end now takes both at once.
    */
   private static void removeVeth(String name) {
-    for (int i = 0; i < 200 && Rtnetlink.exists(name); i++) {
-      try {
-        Thread.sleep(10);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
-    }
-    if (Rtnetlink.exists(name)) {
+    if (name != null && Rtnetlink.exists(name)) {
       try (Rtnetlink netlink = Rtnetlink.open()) {
         netlink.delete(name);
+      } catch (SyscallException e) {
+        // ENODEV: the kernel was quicker
       }
     }
   }
@@ -171,10 +166,7 @@ public class Network implements Feature {
         throw new ContainerException(ExitStatus.RUNTIME_ERROR, "--subnet " + requested + ": the bridge "
             + BRIDGE + " has " + existing + " already: leave --subnet out, or remove it with ip link del " + BRIDGE);
       }
-      if (!Firewall.exists()) {
-        Firewall.create(existing, BRIDGE);
-      }
-      return existing;
+      return existing; // and its nft table, made with it (no nft run per container: they cost)
     }
     Subnet subnet = requested != null ? requested : Subnet.parse(DEFAULT_SUBNET, "--subnet");
     try (Rtnetlink netlink = Rtnetlink.open()) {

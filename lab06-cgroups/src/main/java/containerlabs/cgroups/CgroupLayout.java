@@ -1,7 +1,9 @@
 package containerlabs.cgroups;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -79,8 +81,9 @@ final class CgroupLayout {
   }
 
   static String read(Path file) {
-    try {
-      return Files.readString(file).strip();
+    // Not Files.readString: it trusts the size stat reports, and kernel files report 0 or 4096.
+    try (InputStream in = Files.newInputStream(file)) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -65,12 +65,12 @@ public abstract class LabCommand implements Callable<Integer> {
 
   /** Run a lab, or its init when the first argument is {@code init}, and return the exit status. */
   public static int execute(LabCommand lab, String... args) {
+    if (args.length >= 2 && args[0].equals("init")) {
+      return lab.init(args[1], Arrays.asList(args).subList(2, args.length));
+    }
     CommandLine commandLine = new CommandLine(lab)
         .setStopAtPositional(true) // lab01-uts ls -l: -l belongs to ls
-        .setExecutionExceptionHandler(LabCommand::failed);
-    if (args.length >= 2 && args[0].equals("init")) {
-      return lab.init(commandLine, args[1], Arrays.copyOfRange(args, 2, args.length));
-    }
+        .setExecutionExceptionHandler((e, cl, parseResult) -> failed(e, cl.getErr(), cl.getCommandName()));
     return commandLine.execute(args);
   }
 
@@ -85,23 +85,24 @@ public abstract class LabCommand implements Callable<Integer> {
     }
     try {
       Container container = Container.create(commandOrShell());
-      List<String> arguments = spec.commandLine().getParseResult().originalArgs();
+      List<String> arguments = InitArguments.encode(spec, container.command());
       return new Engine(features()).run(container, getClass(), arguments);
     } finally {
       Trace.disable();
     }
   }
 
-  private int init(CommandLine commandLine, String id, String[] labArguments) {
+  /** The init: no command-line parsing here, see {@link InitArguments}. */
+  private int init(String id, List<String> encodedArguments) {
     try {
-      commandLine.parseArgs(labArguments);
+      List<String> containerCommand = InitArguments.decode(this, encodedArguments);
       if (tracing.trace) {
         Trace.enable("init", System.err);
       }
-      new Engine(features()).init(new Container(id, commandOrShell()));
+      new Engine(features()).init(new Container(id, containerCommand));
       return ExitStatus.RUNTIME_ERROR; // init() returns only by throwing
     } catch (Exception e) {
-      return failed(e, commandLine, null);
+      return failed(e, new PrintWriter(System.err, true), getClass().getAnnotation(Command.class).name());
     }
   }
 
@@ -109,9 +110,7 @@ public abstract class LabCommand implements Callable<Integer> {
     return command.isEmpty() ? DEFAULT_COMMAND : command;
   }
 
-  private static int failed(Exception e, CommandLine commandLine, CommandLine.ParseResult unused) {
-    PrintWriter err = commandLine.getErr();
-    String name = commandLine.getCommandName();
+  private static int failed(Exception e, PrintWriter err, String name) {
     if (e instanceof ContainerException ce) {
       err.println(name + ": " + ce.getMessage());
       err.flush();

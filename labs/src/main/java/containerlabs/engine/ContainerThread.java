@@ -1,6 +1,7 @@
 package containerlabs.engine;
 
 import containerlabs.kernel.Kernel;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -35,8 +36,12 @@ final class ContainerThread extends Thread {
       for (Feature feature : features) {
         feature.configureNamespaces(container);
       }
-      container.started(Kernel.spawn(initCommand.get(0), initCommand, initEnvironment()));
-      waitStatus = Kernel.waitpid(container.pid());
+      Terminal terminal = new Terminal();
+      int pid = Kernel.spawn(initCommand.get(0), initCommand, initEnvironment(), terminal.interactive());
+      container.started(pid);
+      terminal.giveTo(pid);
+      waitStatus = Kernel.waitpid(pid);
+      terminal.takeBack();
     } catch (RuntimeException e) {
       failure = e;
     }
@@ -48,8 +53,14 @@ final class ContainerThread extends Thread {
    * change it); it builds the command's environment itself, see {@link Container}.
    */
   private static List<String> initEnvironment() {
-    String term = System.getenv("TERM");
-    return term == null ? List.of() : List.of("TERM=" + term);
+    List<String> environment = new ArrayList<>();
+    for (String name : List.of("TERM", Checkpoint.VARIABLE)) {
+      String value = System.getenv(name);
+      if (value != null) {
+        environment.add(name + "=" + value);
+      }
+    }
+    return environment;
   }
 
   /** The init's wait status, once this thread has ended; or what stopped it from starting. */

@@ -4,6 +4,7 @@ import containerlabs.kernel.Kernel;
 import containerlabs.kernel.SyscallException;
 import containerlabs.kernel.Trace;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -32,10 +33,12 @@ public final class Engine {
     StateDir.create(container);
     List<Feature> prepared = new ArrayList<>();
     try {
+      Checkpoint.reached("created");
       for (Feature feature : features) {
         prepared.add(feature);
         feature.prepare(container);
       }
+      Checkpoint.reached("prepared");
       Kernel.startHelperThreads();
       ContainerThread thread =
           new ContainerThread(container, features, InitCommand.of(lab, container.id(), labArguments));
@@ -57,11 +60,19 @@ public final class Engine {
    * Containers whose lab was killed (SIGKILL, a crash) left their state: clean it up now,
    * with these features' own clean-ups, which work from the container's id and state dir.
    */
-  public void reapAbandoned() {
+  public List<String> reapAbandoned() {
+    List<String> reaped = new ArrayList<>();
     for (String id : StateDir.abandoned()) {
-      Trace.note("cleaning up after container " + id + ", whose lab has gone");
-      cleanUp(new Container(id, List.of()), features);
+      // Two labs starting at once may both find it: the one that holds the claim cleans up.
+      try (StateDir.Claim claim = StateDir.claim(id)) {
+        if (claim != null) {
+          Trace.note("cleaning up after container " + id + ", whose lab has gone");
+          cleanUp(new Container(id, List.of()), features);
+          reaped.add(id);
+        }
+      }
     }
+    return reaped;
   }
 
   private static void cleanUp(Container container, List<Feature> features) {
@@ -95,6 +106,7 @@ public final class Engine {
     for (Feature feature : features) {
       feature.initContainer(container);
     }
+    Checkpoint.reached("setup");
     Map<String, String> environment = container.environment();
     String path = CommandPath.resolve(container.command().get(0), environment.get("PATH"));
     List<String> envp = new ArrayList<>();
@@ -126,36 +138,65 @@ public final class Engine {
   /**
    * While the container runs, SIGINT and SIGTERM to the lab go to the container's init
    * instead: the lab must live on to clean up. A PID 1 ignores signals it has no handler
-   * for, so a second signal kills it.
+   * for, so the container gets {@link #STOP_GRACE} to end, as with docker stop; then, or at
+   * a second signal, SIGKILL.
    */
   private static final class SignalForwarding implements AutoCloseable {
+    static final Duration STOP_GRACE = Duration.ofSeconds(3);
     private static final String[] SIGNALS = {"INT", "TERM"};
     private final SignalHandler[] previous = new SignalHandler[SIGNALS.length];
+    private final Container container;
+    private final AtomicInteger received = new AtomicInteger();
+    private volatile boolean ended;
+    private volatile Thread killer;
 
     SignalForwarding(Container container) {
-      AtomicInteger received = new AtomicInteger();
-      SignalHandler forward = signal -> {
-        int pid = container.pid();
-        if (pid == 0) {
-          return;
-        }
-        boolean again = received.incrementAndGet() > 1;
+      this.container = container;
+      for (int i = 0; i < SIGNALS.length; i++) {
+        previous[i] = Signal.handle(new Signal(SIGNALS[i]), this::forward);
+      }
+    }
+
+    private void forward(Signal signal) {
+      if (container.pid() == 0) {
+        return;
+      }
+      if (received.incrementAndGet() > 1) {
+        kill(Kernel.SIGKILL);
+        return;
+      }
+      kill(signal.getNumber());
+      Trace.note("forwarded SIG" + signal.getName() + " to the container; SIGKILL in "
+          + STOP_GRACE.toSeconds() + " s, or at the next signal");
+      killer = new Thread(() -> {
         try {
-          Kernel.kill(pid, again ? Kernel.SIGKILL : signal.getNumber());
+          Thread.sleep(STOP_GRACE.toMillis());
+          kill(Kernel.SIGKILL);
+        } catch (InterruptedException e) {
+          // the container ended in time
+        }
+      }, "stop-grace");
+      killer.setDaemon(true);
+      killer.start();
+    }
+
+    /** After close() the init is gone and its pid free for another process: never signal it then. */
+    private synchronized void kill(int signal) {
+      if (!ended) {
+        try {
+          Kernel.kill(container.pid(), signal);
         } catch (SyscallException e) {
           // ESRCH: it has just ended by itself
         }
-        if (!again) {
-          Trace.note("forwarded SIG" + signal.getName() + " to the container; once more kills it");
-        }
-      };
-      for (int i = 0; i < SIGNALS.length; i++) {
-        previous[i] = Signal.handle(new Signal(SIGNALS[i]), forward);
       }
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+      ended = true;
+      if (killer != null) {
+        killer.interrupt();
+      }
       for (int i = 0; i < SIGNALS.length; i++) {
         Signal.handle(new Signal(SIGNALS[i]), previous[i]);
       }

@@ -2,9 +2,14 @@ package containerlabs.engine;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -42,9 +47,15 @@ final class StateDir {
       for (Path dir : (Iterable<Path>) dirs::iterator) {
         Path pidFile = dir.resolve("lab.pid");
         String recorded = Files.exists(pidFile) ? Files.readString(pidFile) : "";
-        long pid = recorded.isBlank() ? -1 : Long.parseLong(recorded.split(" ")[0]);
-        boolean alive = ProcessHandle.of(pid).map(p -> labIdentity(p).equals(recorded)).orElse(false);
-        if (!alive && !recorded.isBlank()) {
+        boolean abandoned;
+        if (recorded.isBlank()) {
+          // A lab writes lab.pid a moment after the dir: only a crash in between leaves none.
+          abandoned = Files.getLastModifiedTime(dir).toInstant().isBefore(Instant.now().minusSeconds(60));
+        } else {
+          long pid = Long.parseLong(recorded.split(" ")[0]);
+          abandoned = !ProcessHandle.of(pid).map(p -> labIdentity(p).equals(recorded)).orElse(false);
+        }
+        if (abandoned) {
           ids.add(dir.getFileName().toString());
         }
       }
@@ -52,6 +63,42 @@ final class StateDir {
       throw new UncheckedIOException(e);
     }
     return ids;
+  }
+
+  /**
+   * The right to clean up after an abandoned container: a lock on its state dir, or null if
+   * another lab holds it (or has just removed the dir).
+   */
+  static Claim claim(String id) {
+    try {
+      FileChannel channel = FileChannel.open(Container.STATE_ROOT.resolve(id).resolve("lab.pid"),
+          StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      FileLock lock = channel.tryLock();
+      if (lock == null) {
+        channel.close();
+        return null;
+      }
+      return new Claim(channel);
+    } catch (IOException | OverlappingFileLockException e) {
+      return null;
+    }
+  }
+
+  static final class Claim implements AutoCloseable {
+    private final FileChannel channel;
+
+    private Claim(FileChannel channel) {
+      this.channel = channel;
+    }
+
+    @Override
+    public void close() {
+      try {
+        channel.close();
+      } catch (IOException e) {
+        // the lock goes with the channel all the same
+      }
+    }
   }
 
   static void remove(Container container) throws IOException {

@@ -29,8 +29,8 @@ record Catalog(List<Entry> entries) {
           && p.toString().matches(".*/lab0\\d-[^/]+/src/test/.*")).sorted()::iterator) {
         String source = Files.readString(file);
         Matcher cls = CLASS_NAME.matcher(source);
-        if (!cls.find()) {
-          continue;
+        if (!cls.find() || source.contains("@Tag(\"reliability\")")) {
+          continue; // the engine's own crash and hostile-container tests: the grader skips them
         }
         String lab = cls.group(1).split(" ")[0];
         Matcher test = TEST.matcher(source);

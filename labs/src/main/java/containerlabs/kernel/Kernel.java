@@ -4,7 +4,11 @@ import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import com.sun.jna.StringArray;
 import com.sun.jna.ptr.IntByReference;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -18,6 +22,7 @@ public final class Kernel {
   public static final int SIGTERM = 15;
 
   public static final int PR_SET_PDEATHSIG = 1;
+  public static final int PR_CAPBSET_DROP = 24;
 
   private static final LibC C = LibC.INSTANCE;
   private static final long SYS_PIVOT_ROOT = 155; // x86_64
@@ -128,6 +133,65 @@ public final class Kernel {
     invoke(call, null, () -> C.prctl(option, arg, 0, 0, 0));
   }
 
+  /** Remove a capability from the bounding set: no execve can give it back. */
+  public static void dropBoundingCapability(int capability, String name) {
+    String call = "prctl(PR_CAPBSET_DROP, " + name + ")";
+    invoke(call, "capsh --drop=" + name.toLowerCase(), () -> C.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0));
+  }
+
+  /** capset(2) of this process: each set is a bit mask of CAP_* numbers. */
+  public static void setCapabilities(long effective, long permitted, long inheritable) {
+    String call = String.format("capset(effective=%#x, permitted=%#x, inheritable=%#x)",
+        effective, permitted, inheritable);
+    Memory header = new Memory(8);
+    header.setInt(0, 0x20080522); // _LINUX_CAPABILITY_VERSION_3: two 32-bit words per set
+    header.setInt(4, 0);
+    Memory data = new Memory(24);
+    long[] sets = {effective, permitted, inheritable};
+    for (int word = 0; word < 2; word++) {
+      for (int set = 0; set < 3; set++) {
+        data.setInt(word * 12 + set * 4, (int) (sets[set] >>> (32 * word)));
+      }
+    }
+    invoke(call, null, () -> C.capset(header, data));
+  }
+
+  /** The highest capability number this kernel knows. */
+  public static int lastCapability() {
+    // Not Files.readString: it trusts the size stat reports, and /proc/sys files report 0.
+    try (InputStream in = Files.newInputStream(Path.of("/proc/sys/kernel/cap_last_cap"))) {
+      return Integer.parseInt(new String(in.readAllBytes(), StandardCharsets.US_ASCII).strip());
+    } catch (IOException e) {
+      return 40; // CAP_CHECKPOINT_RESTORE, the last one in Linux 6.x
+    }
+  }
+
+  /** True if stdin is a terminal and this process's group is its foreground: an interactive run. */
+  public static boolean inForegroundOfTerminal() {
+    return C.isatty(0) == 1 && C.tcgetpgrp(0) == C.getpgrp();
+  }
+
+  /**
+   * tcsetpgrp(3) on stdin: make {@code pgrp} the terminal's foreground group, the one that
+   * gets Ctrl-C. A background process asking this is stopped by SIGTTOU, unless it blocks it.
+   */
+  public static void giveTerminalTo(int pgrp) {
+    Memory ttou = new Memory(128);
+    Memory previous = new Memory(128);
+    C.sigemptyset(ttou);
+    C.sigaddset(ttou, 22); // SIGTTOU
+    C.pthread_sigmask(0, ttou, previous); // SIG_BLOCK, on this thread only
+    try {
+      invoke("tcsetpgrp(0, " + pgrp + ")", null, () -> C.tcsetpgrp(0, pgrp));
+    } finally {
+      C.pthread_sigmask(2, previous, null); // SIG_SETMASK: as it was
+    }
+  }
+
+  public static int getpgrp() {
+    return C.getpgrp();
+  }
+
   public static void kill(int pid, int signal) {
     String call = "kill(" + pid + ", " + signal + ")";
     invoke(call, "kill -" + signal + " " + pid, () -> C.kill(pid, signal));
@@ -155,9 +219,10 @@ public final class Kernel {
   /**
    * posix_spawn(3): start {@code path} as a child of this thread, in this thread's
    * namespaces. Signal dispositions and mask are reset and no descriptor above 2 is
-   * inherited, so the child starts clean whatever the JVM had.
+   * inherited, so the child starts clean whatever the JVM had. With {@code ownProcessGroup}
+   * it leads a new process group, which can be given the terminal.
    */
-  public static int spawn(String path, List<String> argv, List<String> env) {
+  public static int spawn(String path, List<String> argv, List<String> env, boolean ownProcessGroup) {
     String call = "posix_spawn(" + quote(path) + ", " + list(argv) + ")";
     Memory actions = new Memory(256); // posix_spawn_file_actions_t is 80 bytes in glibc
     Memory attr = new Memory(512); // posix_spawnattr_t is 336 bytes in glibc
@@ -172,7 +237,12 @@ public final class Kernel {
       C.sigfillset(all);
       C.posix_spawnattr_setsigmask(attr, none);
       C.posix_spawnattr_setsigdefault(attr, all);
-      C.posix_spawnattr_setflags(attr, (short) (0x04 | 0x08)); // SETSIGDEF | SETSIGMASK
+      short flags = 0x04 | 0x08; // SETSIGDEF | SETSIGMASK
+      if (ownProcessGroup) {
+        C.posix_spawnattr_setpgroup(attr, 0); // a new group, whose id is the child's pid
+        flags |= 0x02; // SETPGROUP
+      }
+      C.posix_spawnattr_setflags(attr, flags);
       int error = C.posix_spawn(pid, path, actions, attr,
           new StringArray(argv.toArray(String[]::new)), new StringArray(env.toArray(String[]::new)));
       if (error != 0) {

@@ -2,7 +2,6 @@ package containerlabs.kernel;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
-import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import com.sun.jna.StringArray;
 import com.sun.jna.ptr.IntByReference;
@@ -13,7 +12,7 @@ import com.sun.jna.ptr.IntByReference;
  * Call them through {@link Kernel}, which checks, names and traces every call.
  */
 interface LibC extends Library {
-  LibC INSTANCE = Native.load("c", LibC.class);
+  LibC INSTANCE = QuickJna.load("c", LibC.class);
 
   int unshare(int flags) throws LastErrorException;
 
@@ -56,6 +55,20 @@ interface LibC extends Library {
 
   int isatty(int fd);
 
+  int tcgetpgrp(int fd);
+
+  int tcsetpgrp(int fd, int pgrp) throws LastErrorException;
+
+  int getpgrp();
+
+  int pthread_sigmask(int how, Pointer set, Pointer oldset);
+
+  int sigaddset(Pointer set, int signal);
+
+  int capget(Pointer header, Pointer data) throws LastErrorException;
+
+  int capset(Pointer header, Pointer data) throws LastErrorException;
+
   int open(String path, int flags) throws LastErrorException;
 
   int close(int fd) throws LastErrorException;
@@ -91,6 +104,8 @@ interface LibC extends Library {
   int posix_spawnattr_setsigmask(Pointer attr, Pointer sigset);
 
   int posix_spawnattr_setsigdefault(Pointer attr, Pointer sigset);
+
+  int posix_spawnattr_setpgroup(Pointer attr, int pgroup);
 
   int posix_spawnattr_destroy(Pointer attr);
 

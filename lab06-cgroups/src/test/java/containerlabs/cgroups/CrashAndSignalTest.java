@@ -1,0 +1,201 @@
+package containerlabs.cgroups;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import containerlabs.cli.CleanUp;
+import containerlabs.image.ImageStore;
+import containerlabs.image.Images;
+import containerlabs.testing.HostState;
+import containerlabs.testing.LabRunner;
+import containerlabs.testing.LabRunner.Result;
+import containerlabs.testing.LabTest;
+import containerlabs.testing.TarBuilder;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The lab killed with SIGKILL at each point of the lifecycle, an init that fails half-way,
+ * SIGTERM, and Ctrl-C at a terminal: whatever happens, the host ends as it began.
+ */
+@LabTest
+@Tag("reliability")
+@DisplayName("lab06-cgroups: crashes and signals")
+class CrashAndSignalTest {
+  /** Every feature on: a cgroup with limits, a veth on the bridge, a published port, layers. */
+  private static final List<String> ALL_FEATURES = List.of("-m", "64m", "--pids-limit", "50",
+      "--cpus", "1", "-p", "18181:80");
+  private final LabRunner lab = LabRunner.of(Lab06.class);
+
+  @ParameterizedTest(name = "killed at {0}, cleaned by {1}")
+  @CsvSource({"created, the next run", "created, ./lab clean", "prepared, the next run",
+      "prepared, ./lab clean", "setup, the next run", "setup, ./lab clean",
+      "running, the next run", "running, ./lab clean"})
+  @DisplayName("a lab killed by SIGKILL leaves state that the next run, or ./lab clean, removes")
+  void killedAt(String point, String cleaner) throws Exception {
+    HostState before = HostState.now();
+    List<String> args = new ArrayList<>(ALL_FEATURES);
+    args.addAll(List.of("--", "sh", "-c", "echo running; exec sleep 60"));
+    ProcessBuilder builder = new ProcessBuilder(lab.commandLine(args.toArray(String[]::new)));
+    builder.environment().remove("JAVA_TOOL_OPTIONS");
+    if (!point.equals("running")) {
+      builder.environment().put("CONTAINER_LABS_PAUSE", point);
+    }
+    builder.redirectErrorStream(true);
+    Process process = builder.start();
+    String awaited = point.equals("running") ? "running" : "paused at " + point;
+    String output = readUntil(process, awaited);
+    process.destroyForcibly(); // SIGKILL: no finally, no shutdown hook, no clean-up
+    assertTrue(process.waitFor(20, TimeUnit.SECONDS));
+
+    Set<String> left = HostState.now().newSince(before);
+    assertTrue(left.stream().anyMatch(item -> item.startsWith("state dir")),
+        "a killed lab should leave its state dir for the clean-up: " + left + "\n" + output);
+    if (point.equals("running") || point.equals("setup")) {
+      assertTrue(left.stream().anyMatch(item -> item.startsWith("cgroup")), left::toString);
+    }
+    Result cleaned = cleaner.equals("./lab clean")
+        ? LabRunner.of(CleanUp.class).run(Lab06.class.getName())
+        : lab.run("--net", "none", "--", "true");
+    assertEquals(0, cleaned.exitStatus(), cleaned::toString);
+    if (cleaner.equals("./lab clean")) {
+      assertTrue(cleaned.out().startsWith("cleaned up after 1 container"), cleaned::toString);
+    }
+    assertEquals(Set.of(), HostState.now().newSince(before), "left after " + cleaner);
+  }
+
+  @Test
+  @DisplayName("./lab clean with nothing to clean says so")
+  void nothingToClean() {
+    Result cleaned = LabRunner.of(CleanUp.class).run(Lab06.class.getName());
+    assertEquals("nothing to clean up", cleaned.out(), cleaned::toString);
+  }
+
+  @Test
+  @DisplayName("an init that fails in setup (a volume it cannot mount) leaves nothing behind")
+  void volumeFailsInSetup() {
+    Result run = lab.run(concat(ALL_FEATURES, "-v", "/tmp:/sys/cannot", "--", "true"));
+    assertEquals(125, run.exitStatus(), run::toString);
+    assertTrue(run.stderr().contains("-v /tmp:/sys/cannot: cannot make /sys/cannot in the container"),
+        run::toString);
+    assertFalse(run.stderr().contains("Exception"), run::toString);
+  }
+
+  @Test
+  @DisplayName("an init that fails in setup (the command is not in the image) leaves nothing behind")
+  void commandMissing() {
+    Result run = lab.run(concat(ALL_FEATURES, "--", "/no/such/command"));
+    assertEquals(127, run.exitStatus(), run::toString);
+  }
+
+  @Test
+  @DisplayName("an init whose overlay mount fails (a layer is missing) leaves nothing behind")
+  void overlayFails() throws Exception {
+    LabRunner images = LabRunner.of(Images.class);
+    String name = "test-broken-" + ThreadLocalRandom.current().nextInt(1_000_000);
+    Path tarball = Files.createTempFile("container-labs-broken", ".tar");
+    try {
+      new TarBuilder().dir("bin").file("bin/true", "#!/bin/sh\n".getBytes(StandardCharsets.UTF_8), 0755).writeTo(tarball);
+      assertEquals(0, images.run("import", name, tarball.toString()).exitStatus());
+      ImageStore.deleteTree(new ImageStore().get(name).layers().get(0));
+      Result run = lab.run(concat(ALL_FEATURES, "--image", name, "--", "/bin/true"));
+      assertEquals(125, run.exitStatus(), run::toString);
+      assertTrue(run.stderr().contains("mount(\"overlay\""), run::toString);
+    } finally {
+      images.run("rm", name);
+      Files.deleteIfExists(tarball);
+    }
+  }
+
+  @Test
+  @DisplayName("SIGTERM to the lab: a command that handles it ends by itself, once")
+  void sigtermHandled() throws Exception {
+    Process process = lab.start(concat(ALL_FEATURES, "--", "sh", "-c",
+        "trap 'echo got TERM; exit 3' TERM; echo running; while :; do sleep 0.1; done"));
+    readUntil(process, "running");
+    process.toHandle().destroy(); // SIGTERM (Process.destroy would also close its pipes)
+    Result run = LabRunner.finish(process);
+    assertEquals(3, run.exitStatus(), run::toString);
+    assertEquals(1, count(run.stdout(), "got TERM"), run::toString);
+  }
+
+  @Test
+  @DisplayName("SIGTERM to the lab: a PID 1 that ignores it is killed after the grace period")
+  void sigtermIgnored() throws Exception {
+    Process process = lab.start(concat(ALL_FEATURES, "--", "sh", "-c", "echo running; exec sleep 60"));
+    readUntil(process, "running");
+    // SIGTERM; sleep as PID 1 has no handler for it, so the kernel ignores it there.
+    process.toHandle().destroy(); // (Process.destroy would also close its pipes)
+    // A bound far above the 3 s grace, and far below the 60 s the command would take.
+    assertTrue(process.waitFor(30, TimeUnit.SECONDS), "the lab did not stop the container");
+    Result run = LabRunner.finish(process);
+    assertEquals(137, run.exitStatus(), run::toString);
+  }
+
+  @Test
+  @DisplayName("Ctrl-C at a terminal reaches the command once, and not the lab")
+  void ctrlC() throws Exception {
+    String labCommand = lab.commandLine(concat(ALL_FEATURES, "--", "sh", "-c",
+            "trap 'echo got INT' INT; echo ready; i=0;"
+                + " while [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done; echo done"))
+        .stream().map(a -> "'" + a.replace("'", "'\\''") + "'").collect(Collectors.joining(" "));
+    // script(1) runs the lab on a new terminal, as its foreground job; a 0x03 written to its
+    // input is a Ctrl-C typed there.
+    ProcessBuilder builder = new ProcessBuilder("script", "-qefc", labCommand, "/dev/null");
+    builder.environment().put("SHELL", "/bin/sh");
+    builder.environment().remove("JAVA_TOOL_OPTIONS");
+    builder.redirectErrorStream(true);
+    Process script = builder.start();
+    String output = readUntil(script, "ready");
+    OutputStream keyboard = script.getOutputStream();
+    keyboard.write(3);
+    keyboard.flush();
+    String rest = new String(script.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(script.waitFor(30, TimeUnit.SECONDS));
+    String all = output + rest;
+    assertEquals(1, count(all, "got INT"), all);
+    assertTrue(all.contains("done"), all);
+    assertEquals(0, script.exitValue(), all);
+  }
+
+  /** Read the process's output until a line holds {@code text}; what was read. */
+  private static String readUntil(Process process, String text) throws IOException {
+    BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(),
+        StandardCharsets.UTF_8));
+    StringBuilder seen = new StringBuilder();
+    for (String line; (line = reader.readLine()) != null; ) {
+      seen.append(line).append('\n');
+      if (line.contains(text)) {
+        return seen.toString();
+      }
+    }
+    throw new AssertionError("the lab ended before printing '" + text + "':\n" + seen);
+  }
+
+  private static long count(String text, String word) {
+    return text.lines().filter(l -> l.contains(word)).count();
+  }
+
+  private static String[] concat(List<String> first, String... rest) {
+    List<String> all = new ArrayList<>(first);
+    all.addAll(List.of(rest));
+    return all.toArray(String[]::new);
+  }
+}

@@ -1,0 +1,140 @@
+package containerlabs.cgroups;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import containerlabs.testing.Host;
+import containerlabs.testing.LabRunner;
+import containerlabs.testing.LabRunner.Result;
+import containerlabs.testing.LabTest;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Root in a container (every lab on) attacks the host; each test checks, from the host, that
+ * the attack changed nothing. Each attack prints "ok" only if it succeeded, so a test that
+ * sees no "ok" and an unchanged host is a real defence, not a typo in the attack.
+ */
+@LabTest
+@Tag("reliability")
+@DisplayName("lab06-cgroups: a hostile container")
+class HostileContainerTest {
+  private static final Path SWAPPINESS = Path.of("/proc/sys/vm/swappiness");
+  private final LabRunner lab = LabRunner.of(Lab06.class);
+
+  @Test
+  @DisplayName("cannot remount a read-only volume, or the read-only /proc/sys, read-write")
+  void remountHostPaths(@TempDir Path volume) throws IOException {
+    String swappiness = read(SWAPPINESS);
+    Result run = lab.run("--net", "none", "-v", volume + ":/data:ro", "--", "sh", "-c",
+        "mount -o remount,rw /data && echo ok remount data;"
+            + " touch /data/escaped && echo ok write data;"
+            + " mount -o remount,rw,bind /proc/sys && echo ok remount sys;"
+            + " umount /proc/sys && echo ok umount sys;"
+            + " echo 13 > /proc/sys/vm/swappiness && echo ok swappiness; true");
+    assertEquals("", run.out(), run::toString);
+    assertFalse(Files.exists(volume.resolve("escaped")), "the container wrote into a read-only volume");
+    assertEquals(swappiness, read(SWAPPINESS), "the container changed the host's vm.swappiness");
+  }
+
+  @Test
+  @DisplayName("cannot write /proc/sys, not even through a proc it mounts itself")
+  void writeProcSys() throws IOException {
+    String swappiness = read(SWAPPINESS);
+    Result run = lab.run("--net", "none", "--", "sh", "-c",
+        "echo 13 > /proc/sys/vm/swappiness && echo ok direct;"
+            + " mkdir -p /tmp/p && mount -t proc proc /tmp/p && echo ok mount proc"
+            + " && echo 13 > /tmp/p/sys/vm/swappiness && echo ok through new proc; true");
+    assertEquals("", run.out(), run::toString);
+    assertEquals(swappiness, read(SWAPPINESS), "the container changed the host's vm.swappiness");
+  }
+
+  @Test
+  @DisplayName("cannot see or signal the host's processes")
+  void hostProcesses() throws Exception {
+    Process sentinel = new ProcessBuilder("sleep", "60").start();
+    try {
+      Result run = lab.run("--net", "none", "--", "sh", "-c",
+          "ls /proc | grep -qx " + sentinel.pid() + " && echo ok sees it;"
+              + " kill -9 " + sentinel.pid() + " 2>/dev/null && echo ok killed it;"
+              + " kill -9 -1; sleep 0.2; ps -o args | grep -c '^sleep 60$'; true");
+      assertEquals("0", run.out(), "the container saw a host process: " + run);
+      assertTrue(sentinel.isAlive(), "the container killed a host process: " + run);
+    } finally {
+      sentinel.destroyForcibly().waitFor();
+    }
+  }
+
+  @Test
+  @DisplayName("cannot read /sys/firmware, nor unmask it")
+  void sysFirmware() throws IOException {
+    List<String> host = names(Path.of("/sys/firmware"));
+    assertFalse(host.isEmpty(), "the host has no /sys/firmware entries: nothing to hide here");
+    Result run = lab.run("--net", "none", "--", "sh", "-c",
+        "umount /sys/firmware && echo ok unmasked; ls -A /sys/firmware");
+    assertEquals("", run.out(), "the container sees the host's firmware: " + run);
+  }
+
+  @Test
+  @DisplayName("cannot make a node for the host's disks and read them")
+  void rawDisk(@TempDir Path volume) {
+    // 8:0 is the first SCSI disk, 253:0 and 259:0 virtio and NVMe: whichever the host has.
+    Result run = lab.run("--net", "none", "-v", volume + ":/data", "--", "sh", "-c",
+        "for dev in '8 0' '253 0' '259 0'; do mknod /data/disk-${dev% *} b $dev && echo ok mknod"
+            + " && head -c 512 /data/disk-${dev% *} > /dev/null && echo ok read; done; true");
+    assertEquals("", run.out(), run::toString);
+    assertEquals(List.of(), names(volume), "the container made device nodes in a host folder");
+  }
+
+  @Test
+  @DisplayName("cannot escape to the host's root with the chroot trick")
+  void chrootEscape() throws IOException {
+    Path canary = Files.createTempFile(Path.of("/root"), "container-labs-canary", "");
+    try {
+      String escape = "echo '-mkdir /jail\n-chroot /jail\n" + "cd ..\n".repeat(12)
+          + "-chroot .\n-ls " + canary + "' > /tmp/escape && sash -f /tmp/escape";
+      Result run = lab.run("--net", "none", "-v", "/bin/sash:/bin/sash:ro", "--", "sh", "-c", escape);
+      assertFalse(run.stdout().contains(canary.getFileName().toString()), "escaped: " + run);
+      assertTrue(run.stderr().contains(canary + ": No such file"), "the probe did not run: " + run);
+    } finally {
+      Files.deleteIfExists(canary);
+    }
+  }
+
+  @Test
+  @DisplayName("cannot take more of the host's memory than its limit")
+  void memoryPastLimit() {
+    Result run = lab.run("--net", "none", "-m", "16m", "--stats", "--", "sh", "-c",
+        "exec dd if=/dev/zero of=/dev/null bs=256M count=1");
+    assertEquals(137, run.exitStatus(), run::toString);
+    // Read on the host, from the container's cgroup, before it was removed.
+    Matcher peak = Pattern.compile("peak memory (\\d+(\\.\\d+)?) MiB").matcher(run.stderr());
+    assertTrue(peak.find(), run::toString);
+    assertTrue(Double.parseDouble(peak.group(1)) <= 16, "peak over the limit: " + run);
+    assertEquals("ok", Host.sh("echo ok").strip(), "the host is unwell");
+  }
+
+  private static String read(Path file) throws IOException {
+    try (var in = Files.newInputStream(file)) {
+      return new String(in.readAllBytes()).strip(); // Files.readString trusts stat's size 0
+    }
+  }
+
+  private static List<String> names(Path dir) {
+    try (Stream<Path> entries = Files.list(dir)) {
+      return entries.map(p -> p.getFileName().toString()).sorted().toList();
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+}

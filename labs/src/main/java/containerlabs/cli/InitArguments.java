@@ -1,0 +1,91 @@
+package containerlabs.cli;
+
+import java.lang.reflect.Field;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * How the lab hands its parsed options to its init, which must start fast: building picocli's
+ * model of a lab costs a JVM tens of milliseconds of reflection, twice per container if the
+ * init parsed the command line again. So the lab writes each option that was given as
+ * {@code Class#field=value}, and the init sets those fields directly, with no CLI library.
+ * (Only the lab's own option types are supported: String, Path, Integer, int, boolean, lists of String.)
+ */
+final class InitArguments {
+  private InitArguments() {}
+
+  /** On the host: the given options, one {@code Class#field=value} each, then the command. */
+  static List<String> encode(CommandSpec spec, List<String> command) {
+    List<String> encoded = new ArrayList<>();
+    for (ArgSpec arg : spec.args()) {
+      if (!(arg.userObject() instanceof Field field) || arg.isPositional()) {
+        continue;
+      }
+      Object value = arg.getValue();
+      String name = field.getDeclaringClass().getName() + "#" + field.getName() + "=";
+      if (value instanceof Collection<?> values) {
+        values.forEach(v -> encoded.add(name + v));
+      } else if (value != null && !value.equals(arg.initialValue())) {
+        encoded.add(name + value);
+      }
+    }
+    encoded.add("--");
+    encoded.addAll(command);
+    return encoded;
+  }
+
+  /** In the init: set the fields of the lab and of its mixins (its features); returns the command. */
+  static List<String> decode(LabCommand lab, List<String> encoded) throws ReflectiveOperationException {
+    List<Object> holders = new ArrayList<>(List.of(lab));
+    for (Class<?> c = lab.getClass(); c != Object.class; c = c.getSuperclass()) {
+      for (Field field : c.getDeclaredFields()) {
+        if (field.isAnnotationPresent(Mixin.class)) {
+          field.setAccessible(true);
+          Object mixin = field.getType().getDeclaredConstructor().newInstance();
+          field.set(lab, mixin);
+          holders.add(mixin);
+        }
+      }
+    }
+    int end = encoded.indexOf("--");
+    for (String option : encoded.subList(0, end)) {
+      int hash = option.indexOf('#');
+      int equals = option.indexOf('=', hash);
+      Class<?> declaring = Class.forName(option.substring(0, hash), false, lab.getClass().getClassLoader());
+      Field field = declaring.getDeclaredField(option.substring(hash + 1, equals));
+      field.setAccessible(true);
+      Object holder = holders.stream().filter(declaring::isInstance).findFirst().orElseThrow();
+      set(holder, field, option.substring(equals + 1));
+    }
+    return encoded.subList(end + 1, encoded.size());
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void set(Object holder, Field field, String value) throws IllegalAccessException {
+    Class<?> type = field.getType();
+    if (List.class.isAssignableFrom(type)) {
+      List<String> list = (List<String>) field.get(holder);
+      if (list == null) {
+        list = new ArrayList<>();
+        field.set(holder, list);
+      }
+      list.add(value);
+    } else if (type == String.class) {
+      field.set(holder, value);
+    } else if (type == Path.class) {
+      field.set(holder, Path.of(value));
+    } else if (type == Integer.class || type == int.class) {
+      field.set(holder, Integer.valueOf(value));
+    } else if (type == boolean.class || type == Boolean.class) {
+      field.set(holder, Boolean.valueOf(value));
+    } else {
+      throw new IllegalArgumentException("the init cannot set " + field + " of type " + type
+          + ": add its type to InitArguments");
+    }
+  }
+}

@@ -1,0 +1,28 @@
+package containerlabs.engine;
+
+import containerlabs.kernel.Kernel;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * CONTAINER_LABS_PAUSE=POINT stops the lab (or its init) at that point of the lifecycle,
+ * to look at a half-made container from the host, or to kill it there as a crash would:
+ * {@code created} (the state dir exists), {@code prepared} (the host's side is ready, the
+ * init is not started yet), {@code setup} (in the init: everything is mounted, the command
+ * is not started yet).
+ */
+final class Checkpoint {
+  static final String VARIABLE = "CONTAINER_LABS_PAUSE";
+
+  private Checkpoint() {}
+
+  static void reached(String point) {
+    if (point.equals(System.getenv(VARIABLE))) {
+      int pid = Kernel.getpid();
+      System.err.println("paused at " + point + " (pid " + pid + ", " + VARIABLE + "): kill -9 " + pid
+          + " to crash here");
+      while (true) {
+        LockSupport.park();
+      }
+    }
+  }
+}
