@@ -82,6 +82,14 @@ class CrashAndSignalTest {
   }
 
   @Test
+  @DisplayName("the lab's init, run by hand outside a container, refuses and changes nothing")
+  void initByHand() {
+    Result run = lab.run("init", "handmade", "--", "true");
+    assertEquals(125, run.exitStatus(), run::toString);
+    assertTrue(run.stderr().contains("'init' is the lab's own first step"), run::toString);
+  }
+
+  @Test
   @DisplayName("./lab clean with nothing to clean says so")
   void nothingToClean() {
     Result cleaned = LabRunner.of(CleanUp.class).run(Lab06.class.getName());

@@ -5,6 +5,7 @@ import containerlabs.engine.ContainerException;
 import containerlabs.engine.Engine;
 import containerlabs.engine.ExitStatus;
 import containerlabs.engine.Feature;
+import containerlabs.engine.InitCommand;
 import containerlabs.handout.Todo;
 import containerlabs.image.ImageException;
 import containerlabs.kernel.Kernel;
@@ -95,6 +96,10 @@ public abstract class LabCommand implements Callable<Integer> {
   /** The init: no command-line parsing here, see {@link InitArguments}. */
   private int init(String id, List<String> encodedArguments) {
     try {
+      if (System.getenv(InitCommand.MARKER) == null) {
+        throw new ContainerException(ExitStatus.RUNTIME_ERROR, "'init' is the lab's own first step"
+            + " inside a new container, not a command: run the lab without it");
+      }
       List<String> containerCommand = InitArguments.decode(this, encodedArguments);
       if (tracing.trace) {
         Trace.enable("init", System.err);

@@ -13,7 +13,7 @@ import java.util.List;
  * How the lab starts its init: the same lab again, in a new JVM, with {@code init} and the
  * container's id before the lab's own arguments (runc does the same with {@code runc init}).
  */
-final class InitCommand {
+public final class InitCommand {
   /**
    * A short-lived JVM: start fast, stay small, leave no files in /tmp; and write its
    * messages in UTF-8, though it gets no locale from its almost empty environment. The
@@ -25,6 +25,12 @@ final class InitCommand {
       "-XX:TieredStopAtLevel=1", "-Xmx64m", "-XX:+UseSerialGC", "-XX:-UsePerfData", "-Xshare:auto",
       "-XX:+UnlockDiagnosticVMOptions", "-XX:ArchiveRelocationMode=0",
       "-Dsun.stdout.encoding=UTF-8", "-Dsun.stderr.encoding=UTF-8");
+
+  /**
+   * In the init's environment, which the lab makes: an init run by hand, outside a new
+   * container, would make the host's mounts private and mount over its /proc.
+   */
+  public static final String MARKER = "CONTAINER_LABS_INIT";
 
   private InitCommand() {}
 
