@@ -85,7 +85,7 @@ cd $repo
 # On -cp, not --class-path: the tests start the labs with this JVM's java.class.path.
 java -cp '$classpath:$work/junit-platform-console-standalone-1.11.3.jar' \
   org.junit.platform.console.ConsoleLauncher execute --disable-banner --details=tree \
-  --select-class containerlabs.cgroups.CgroupsTest
+  --select-class containerlabs.cgroups.CgroupsTest --select-class containerlabs.cgroups.HostileContainerTest
 echo "VM-RESULT: \$?"
 echo o > /proc/sysrq-trigger
 sleep 60 # PID 1 must not exit before the power goes off

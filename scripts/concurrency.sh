@@ -2,7 +2,7 @@
 # Concurrency: N labs (lab 06, bridge network, limits) started at once. Each container
 # publishes its address in a shared folder, waits for the others, and pings every one.
 # Passes if all got distinct addresses, all reached all, all exited 0, nothing is left.
-#   sudo scripts/concurrency.sh [N]      (default 20; CI runs 20, the long version 50)
+#   sudo scripts/concurrency.sh [N]      (default 20, the long version; CI runs 10)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 classpath=$("$here/test-classpath.sh")

@@ -34,6 +34,7 @@ public final class Soak {
     System.out.println("soak: " + runs + " runs of lab06 " + String.join(" ", ARGS) + " in one JVM");
     HostState untouched = HostState.now();
     Map<String, Long> start = null;
+    long dyingAtStart = 0;
     List<Long> millis = new ArrayList<>();
     int failures = 0;
     for (int i = 1; i <= runs; i++) {
@@ -46,6 +47,7 @@ public final class Soak {
       }
       if (i == WARM_UP) {
         start = counts(); // the bridge, the nft table and JNA's threads exist from the first run on
+        dyingAtStart = dyingMemoryCgroups();
       }
       if (i % 50 == 0) {
         System.out.println("  " + i + " runs, last " + millis.get(i - 1) + " ms");
@@ -59,6 +61,8 @@ public final class Soak {
       same &= !grew;
       System.out.printf("%-46s %10d %10d%s%n", key, start.get(key), end.get(key), grew ? "  GREW" : "");
     }
+    System.out.printf("%-46s %10d %10d  (the kernel's: removed, freed as memory is reclaimed)%n",
+        "memory cgroups removed but not yet freed", dyingAtStart, dyingMemoryCgroups());
     Set<String> left = HostState.now().newSince(untouched);
     if (!left.isEmpty()) {
       same = false;
@@ -92,6 +96,19 @@ public final class Soak {
     counts.put("this JVM: threads (Java, but process reapers)", Thread.getAllStackTraces().keySet()
         .stream().filter(t -> !t.getName().equals("process reaper")).count());
     return counts;
+  }
+
+  /**
+   * A removed memory cgroup lives on, invisible, while pages charged to it (page cache the
+   * container read first) stay in memory: /proc/cgroups counts them, the tree does not.
+   */
+  private static long dyingMemoryCgroups() {
+    String v1 = Host.shQuiet("awk '$1 == \"memory\" && $2 != 0 {print $3}' /proc/cgroups").strip();
+    String v2 = Host.shQuiet("awk '/nr_dying_descendants/ {print $2}' /sys/fs/cgroup/cgroup.stat 2>/dev/null").strip();
+    if (!v1.isEmpty()) {
+      return Long.parseLong(v1) - Long.parseLong(Host.shQuiet("find /sys/fs/cgroup/memory -type d | wc -l").strip());
+    }
+    return v2.isEmpty() ? -1 : Long.parseLong(v2);
   }
 
   private static long count(Path dir) throws IOException {
