@@ -145,6 +145,22 @@ class CrashAndSignalTest {
   }
 
   @Test
+  @DisplayName("SIGTERM to the lab while it prepares: the container never starts, and the lab cleans up")
+  void sigtermWhilePreparing() throws Exception {
+    ProcessBuilder builder = new ProcessBuilder(lab.commandLine(concat(ALL_FEATURES, "--", "sh", "-c",
+        "echo running")));
+    builder.environment().remove("JAVA_TOOL_OPTIONS");
+    builder.environment().put("CONTAINER_LABS_PAUSE", "prepared");
+    builder.redirectErrorStream(true);
+    Process process = builder.start();
+    readUntil(process, "paused at prepared"); // layers, cgroup, veth and port made; no init yet
+    process.toHandle().destroy(); // SIGTERM (Process.destroy would also close its pipes)
+    Result run = LabRunner.finish(process);
+    assertEquals(143, run.exitStatus(), run::toString);
+    assertFalse(run.stdout().contains("running"), run::toString);
+  }
+
+  @Test
   @DisplayName("SIGTERM to the lab: a PID 1 that ignores it is killed after the grace period")
   void sigtermIgnored() throws Exception {
     Process process = lab.start(concat(ALL_FEATURES, "--", "sh", "-c", "echo running; exec sleep 60"));

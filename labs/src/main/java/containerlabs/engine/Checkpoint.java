@@ -15,13 +15,14 @@ final class Checkpoint {
 
   private Checkpoint() {}
 
-  static void reached(String point) {
+  /** Pause here if asked to, until the lab is told to stop ({@code container} null: forever). */
+  static void reached(String point, Container container) {
     if (point.equals(System.getenv(VARIABLE))) {
       int pid = Kernel.getpid();
       System.err.println("paused at " + point + " (pid " + pid + ", " + VARIABLE + "): kill -9 " + pid
           + " to crash here");
-      while (true) {
-        LockSupport.park();
+      while (container == null || container.stopSignal() == 0) {
+        LockSupport.parkNanos(10_000_000);
       }
     }
   }

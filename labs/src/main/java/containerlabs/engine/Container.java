@@ -1,5 +1,7 @@
 package containerlabs.engine;
 
+import containerlabs.kernel.Kernel;
+import containerlabs.kernel.SyscallException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.LinkedHashMap;
@@ -18,7 +20,8 @@ public final class Container {
   private final String id;
   private final List<String> command;
   private final Map<String, String> environment = new LinkedHashMap<>();
-  private volatile int pid;
+  private int pid;
+  private int stopSignal;
   private volatile String hostname;
 
   public Container(String id, List<String> command) {
@@ -67,12 +70,43 @@ public final class Container {
     this.hostname = name;
   }
 
-  /** The init's pid as the host sees it; 0 until it has started. */
-  public int pid() {
+  /** The init's pid as the host sees it; 0 until it has started, and again once it is reaped. */
+  public synchronized int pid() {
     return pid;
   }
 
-  void started(int pid) {
+  /** The init has started; returns whether a stop was asked for before (then it must go). */
+  synchronized boolean started(int pid) {
     this.pid = pid;
+    return stopSignal != 0;
+  }
+
+  /** The init has been reaped: its pid may be another process's now, never to be signalled. */
+  synchronized void reaped() {
+    this.pid = 0;
+  }
+
+  /**
+   * Send a signal to the init, if it runs; if it has not started, remember it: it will not
+   * start. Returns whether it was sent.
+   */
+  synchronized boolean signal(int signal) {
+    if (stopSignal == 0) {
+      stopSignal = signal;
+    }
+    if (pid == 0) {
+      return false;
+    }
+    try {
+      Kernel.kill(pid, signal);
+    } catch (SyscallException e) {
+      // ESRCH: it has just ended by itself
+    }
+    return true;
+  }
+
+  /** The first signal the lab got for this container, or 0. */
+  synchronized int stopSignal() {
+    return stopSignal;
   }
 }

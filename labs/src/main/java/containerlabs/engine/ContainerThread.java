@@ -38,9 +38,12 @@ final class ContainerThread extends Thread {
       }
       Terminal terminal = new Terminal();
       int pid = Kernel.spawn(initCommand.get(0), initCommand, initEnvironment(), terminal.interactive());
-      container.started(pid);
+      if (container.started(pid)) {
+        Kernel.kill(pid, Kernel.SIGKILL); // the lab was told to stop while this thread began
+      }
       terminal.giveTo(pid);
       waitStatus = Kernel.waitpid(pid);
+      container.reaped();
       terminal.takeBack();
     } catch (RuntimeException e) {
       failure = e;

@@ -32,27 +32,35 @@ public final class Engine {
     reapAbandoned();
     StateDir.create(container);
     List<Feature> prepared = new ArrayList<>();
-    try {
-      Checkpoint.reached("created");
-      for (Feature feature : features) {
-        prepared.add(feature);
-        feature.prepare(container);
-      }
-      Checkpoint.reached("prepared");
-      Kernel.startHelperThreads();
-      ContainerThread thread =
-          new ContainerThread(container, features, InitCommand.of(lab, container.id(), labArguments));
-      try (SignalForwarding forwarding = new SignalForwarding(container)) {
+    // From here on SIGINT and SIGTERM stop the container, or keep it from starting: the lab
+    // itself lives on, to clean up.
+    try (SignalForwarding forwarding = new SignalForwarding(container)) {
+      try {
+        Checkpoint.reached("created", container);
+        for (Feature feature : features) {
+          if (container.stopSignal() != 0) {
+            return 128 + container.stopSignal();
+          }
+          prepared.add(feature);
+          feature.prepare(container);
+        }
+        Checkpoint.reached("prepared", container);
+        if (container.stopSignal() != 0) {
+          return 128 + container.stopSignal();
+        }
+        Kernel.startHelperThreads();
+        ContainerThread thread =
+            new ContainerThread(container, features, InitCommand.of(lab, container.id(), labArguments));
         thread.start();
         join(thread);
+        int status = ExitStatus.of(thread.waitStatus());
+        for (Feature feature : features) {
+          feature.finished(container, status);
+        }
+        return status;
+      } finally {
+        cleanUp(container, prepared);
       }
-      int status = ExitStatus.of(thread.waitStatus());
-      for (Feature feature : features) {
-        feature.finished(container, status);
-      }
-      return status;
-    } finally {
-      cleanUp(container, prepared);
     }
   }
 
@@ -106,7 +114,7 @@ public final class Engine {
     for (Feature feature : features) {
       feature.initContainer(container);
     }
-    Checkpoint.reached("setup");
+    Checkpoint.reached("setup", null);
     Map<String, String> environment = container.environment();
     String path = CommandPath.resolve(container.command().get(0), environment.get("PATH"));
     List<String> envp = new ArrayList<>();
@@ -139,7 +147,7 @@ public final class Engine {
    * While the container runs, SIGINT and SIGTERM to the lab go to the container's init
    * instead: the lab must live on to clean up. A PID 1 ignores signals it has no handler
    * for, so the container gets {@link #STOP_GRACE} to end, as with docker stop; then, or at
-   * a second signal, SIGKILL.
+   * a second signal, SIGKILL. Before the init has started, a signal keeps it from starting.
    */
   private static final class SignalForwarding implements AutoCloseable {
     static final Duration STOP_GRACE = Duration.ofSeconds(3);
@@ -147,7 +155,6 @@ public final class Engine {
     private final SignalHandler[] previous = new SignalHandler[SIGNALS.length];
     private final Container container;
     private final AtomicInteger received = new AtomicInteger();
-    private volatile boolean ended;
     private volatile Thread killer;
 
     SignalForwarding(Container container) {
@@ -158,20 +165,20 @@ public final class Engine {
     }
 
     private void forward(Signal signal) {
-      if (container.pid() == 0) {
-        return;
-      }
       if (received.incrementAndGet() > 1) {
-        kill(Kernel.SIGKILL);
+        container.signal(Kernel.SIGKILL);
         return;
       }
-      kill(signal.getNumber());
+      if (!container.signal(signal.getNumber())) {
+        Trace.note("SIG" + signal.getName() + " before the container started: it will not start");
+        return;
+      }
       Trace.note("forwarded SIG" + signal.getName() + " to the container; SIGKILL in "
           + STOP_GRACE.toSeconds() + " s, or at the next signal");
       killer = new Thread(() -> {
         try {
           Thread.sleep(STOP_GRACE.toMillis());
-          kill(Kernel.SIGKILL);
+          container.signal(Kernel.SIGKILL); // nothing, if it has been reaped meanwhile
         } catch (InterruptedException e) {
           // the container ended in time
         }
@@ -180,20 +187,8 @@ public final class Engine {
       killer.start();
     }
 
-    /** After close() the init is gone and its pid free for another process: never signal it then. */
-    private synchronized void kill(int signal) {
-      if (!ended) {
-        try {
-          Kernel.kill(container.pid(), signal);
-        } catch (SyscallException e) {
-          // ESRCH: it has just ended by itself
-        }
-      }
-    }
-
     @Override
-    public synchronized void close() {
-      ended = true;
+    public void close() {
       if (killer != null) {
         killer.interrupt();
       }
