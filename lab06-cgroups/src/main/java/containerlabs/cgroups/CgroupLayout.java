@@ -1,9 +1,8 @@
 package containerlabs.cgroups;
 
+import containerlabs.kernel.Kernel;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -81,9 +80,8 @@ final class CgroupLayout {
   }
 
   static String read(Path file) {
-    // Not Files.readString: it trusts the size stat reports, and kernel files report 0 or 4096.
-    try (InputStream in = Files.newInputStream(file)) {
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
+    try {
+      return Kernel.readFile(file);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

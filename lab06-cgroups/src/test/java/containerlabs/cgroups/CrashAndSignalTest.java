@@ -51,15 +51,8 @@ class CrashAndSignalTest {
   @DisplayName("a lab killed by SIGKILL leaves state that the next run, or ./lab clean, removes")
   void killedAt(String point, String cleaner) throws Exception {
     HostState before = HostState.now();
-    List<String> args = new ArrayList<>(ALL_FEATURES);
-    args.addAll(List.of("--", "sh", "-c", "echo running; exec sleep 60"));
-    ProcessBuilder builder = new ProcessBuilder(lab.commandLine(args.toArray(String[]::new)));
-    builder.environment().remove("JAVA_TOOL_OPTIONS");
-    if (!point.equals("running")) {
-      builder.environment().put("CONTAINER_LABS_PAUSE", point);
-    }
-    builder.redirectErrorStream(true);
-    Process process = builder.start();
+    Process process = start(point.equals("running") ? null : point,
+        concat(ALL_FEATURES, "--", "sh", "-c", "echo running; exec sleep 60"));
     String awaited = point.equals("running") ? "running" : "paused at " + point;
     String output = readUntil(process, awaited);
     process.destroyForcibly(); // SIGKILL: no finally, no shutdown hook, no clean-up
@@ -147,12 +140,7 @@ class CrashAndSignalTest {
   @Test
   @DisplayName("SIGTERM to the lab while it prepares: the container never starts, and the lab cleans up")
   void sigtermWhilePreparing() throws Exception {
-    ProcessBuilder builder = new ProcessBuilder(lab.commandLine(concat(ALL_FEATURES, "--", "sh", "-c",
-        "echo running")));
-    builder.environment().remove("JAVA_TOOL_OPTIONS");
-    builder.environment().put("CONTAINER_LABS_PAUSE", "prepared");
-    builder.redirectErrorStream(true);
-    Process process = builder.start();
+    Process process = start("prepared", concat(ALL_FEATURES, "--", "sh", "-c", "echo running"));
     readUntil(process, "paused at prepared"); // layers, cgroup, veth and port made; no init yet
     process.toHandle().destroy(); // SIGTERM (Process.destroy would also close its pipes)
     Result run = LabRunner.finish(process);
@@ -197,6 +185,16 @@ class CrashAndSignalTest {
     assertEquals(1, count(all, "got INT"), all);
     assertTrue(all.contains("done"), all);
     assertEquals(0, script.exitValue(), all);
+  }
+
+  /** Start the lab, its stderr merged into its stdout, paused at {@code pausePoint} if not null. */
+  private Process start(String pausePoint, String... args) throws IOException {
+    ProcessBuilder builder = new ProcessBuilder(lab.commandLine(args));
+    builder.environment().remove("JAVA_TOOL_OPTIONS");
+    if (pausePoint != null) {
+      builder.environment().put("CONTAINER_LABS_PAUSE", pausePoint);
+    }
+    return builder.redirectErrorStream(true).start();
   }
 
   /** Read the process's output until a line holds {@code text}; what was read. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import containerlabs.kernel.Kernel;
 import containerlabs.testing.Host;
 import containerlabs.testing.LabRunner;
 import containerlabs.testing.LabRunner.Result;
@@ -35,7 +36,7 @@ class HostileContainerTest {
   @Test
   @DisplayName("cannot remount a read-only volume, or the read-only /proc/sys, read-write")
   void remountHostPaths(@TempDir Path volume) throws IOException {
-    String swappiness = read(SWAPPINESS);
+    String swappiness = Kernel.readFile(SWAPPINESS);
     Result run = lab.run("--net", "none", "-v", volume + ":/data:ro", "--", "sh", "-c",
         "mount -o remount,rw /data && echo ok remount data;"
             + " touch /data/escaped && echo ok write data;"
@@ -44,19 +45,19 @@ class HostileContainerTest {
             + " echo 13 > /proc/sys/vm/swappiness && echo ok swappiness; true");
     assertEquals("", run.out(), run::toString);
     assertFalse(Files.exists(volume.resolve("escaped")), "the container wrote into a read-only volume");
-    assertEquals(swappiness, read(SWAPPINESS), "the container changed the host's vm.swappiness");
+    assertEquals(swappiness, Kernel.readFile(SWAPPINESS), "the container changed the host's vm.swappiness");
   }
 
   @Test
   @DisplayName("cannot write /proc/sys, not even through a proc it mounts itself")
   void writeProcSys() throws IOException {
-    String swappiness = read(SWAPPINESS);
+    String swappiness = Kernel.readFile(SWAPPINESS);
     Result run = lab.run("--net", "none", "--", "sh", "-c",
         "echo 13 > /proc/sys/vm/swappiness && echo ok direct;"
             + " mkdir -p /tmp/p && mount -t proc proc /tmp/p && echo ok mount proc"
             + " && echo 13 > /tmp/p/sys/vm/swappiness && echo ok through new proc; true");
     assertEquals("", run.out(), run::toString);
-    assertEquals(swappiness, read(SWAPPINESS), "the container changed the host's vm.swappiness");
+    assertEquals(swappiness, Kernel.readFile(SWAPPINESS), "the container changed the host's vm.swappiness");
   }
 
   @Test
@@ -122,12 +123,6 @@ class HostileContainerTest {
     assertTrue(peak.find(), run::toString);
     assertTrue(Double.parseDouble(peak.group(1)) <= 16, "peak over the limit: " + run);
     assertEquals("ok", Host.sh("echo ok").strip(), "the host is unwell");
-  }
-
-  private static String read(Path file) throws IOException {
-    try (var in = Files.newInputStream(file)) {
-      return new String(in.readAllBytes()).strip(); // Files.readString trusts stat's size 0
-    }
   }
 
   private static List<String> names(Path dir) {

@@ -18,9 +18,9 @@ final class Checkpoint {
   /** Pause here if asked to, until the lab is told to stop ({@code container} null: forever). */
   static void reached(String point, Container container) {
     if (point.equals(System.getenv(VARIABLE))) {
-      int pid = Kernel.getpid();
-      System.err.println("paused at " + point + " (pid " + pid + ", " + VARIABLE + "): kill -9 " + pid
-          + " to crash here");
+      // In the init, getpid() is the container's view (1): the pid to kill is the lab's.
+      String lab = container == null ? "the lab's pid" : Integer.toString(Kernel.getpid());
+      System.err.println("paused at " + point + " (" + VARIABLE + "): kill -9 " + lab + " to crash here");
       while (container == null || container.stopSignal() == 0) {
         LockSupport.parkNanos(10_000_000);
       }

@@ -1,5 +1,6 @@
 package containerlabs.grading;
 
+import containerlabs.cli.CleanUp;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,10 +18,11 @@ final class Leftovers {
   static List<String> cleanUp(Path reference) throws IOException, InterruptedException {
     List<String> found = find();
     if (!found.isEmpty()) {
-      // A run of the reference cleans up after every container whose lab has gone.
-      Path lab06 = reference.resolve("lab06-cgroups/target/lab06-cgroups.jar");
-      if (Files.exists(lab06)) {
-        new ProcessBuilder("java", "-jar", lab06.toString(), "--net", "none", "--", "true")
+      // The reference's ./lab clean: lab 06's clean-ups, after every container whose lab has gone.
+      Path target = reference.resolve("lab06-cgroups/target");
+      if (Files.exists(target.resolve("lab06-cgroups.jar"))) {
+        new ProcessBuilder("java", "-cp", target.resolve("lab06-cgroups.jar") + ":" + target.resolve("lib") + "/*",
+            CleanUp.class.getName(), "containerlabs.cgroups.Lab06")
             .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
       }
       for (String item : find()) {

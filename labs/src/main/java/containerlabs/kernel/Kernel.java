@@ -158,11 +158,20 @@ public final class Kernel {
 
   /** The highest capability number this kernel knows. */
   public static int lastCapability() {
-    // Not Files.readString: it trusts the size stat reports, and /proc/sys files report 0.
-    try (InputStream in = Files.newInputStream(Path.of("/proc/sys/kernel/cap_last_cap"))) {
-      return Integer.parseInt(new String(in.readAllBytes(), StandardCharsets.US_ASCII).strip());
+    try {
+      return Integer.parseInt(readFile(Path.of("/proc/sys/kernel/cap_last_cap")));
     } catch (IOException e) {
       return 40; // CAP_CHECKPOINT_RESTORE, the last one in Linux 6.x
+    }
+  }
+
+  /**
+   * A file of the kernel's (/proc, /sys), stripped. Not with Files.readString: it trusts the
+   * size stat reports, and these files report 0 (it then reads one byte) or 4096.
+   */
+  public static String readFile(Path file) throws IOException {
+    try (InputStream in = Files.newInputStream(file)) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
     }
   }
 
