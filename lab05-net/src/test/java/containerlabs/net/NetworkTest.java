@@ -167,7 +167,7 @@ class NetworkTest {
   void trace() {
     Result run = lab.run("--trace", "--", "true");
     String trace = run.stderr();
-    for (String command : List.of("# ip link add lab", "type veth peer name lab", "master lab0",
+    for (String command : List.of("# ip link add lab", "type veth peer name eth0 netns", "master lab0",
         "# ip link set lo up", "name eth0", "# ip addr add 172.29.0.", "# ip route add default via 172.29.0.1 dev eth0")) {
       assertTrue(trace.contains(command), command + " missing from:\n" + trace);
     }

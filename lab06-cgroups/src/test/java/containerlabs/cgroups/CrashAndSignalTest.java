@@ -141,7 +141,7 @@ class CrashAndSignalTest {
   @DisplayName("SIGTERM to the lab while it prepares: the container never starts, and the lab cleans up")
   void sigtermWhilePreparing() throws Exception {
     Process process = start("prepared", concat(ALL_FEATURES, "--", "sh", "-c", "echo running"));
-    readUntil(process, "paused at prepared"); // layers, cgroup, veth and port made; no init yet
+    readUntil(process, "paused at prepared"); // layers, cgroup, address and port made; no veth or init yet
     process.toHandle().destroy(); // SIGTERM (Process.destroy would also close its pipes)
     Result run = LabRunner.finish(process);
     assertEquals(143, run.exitStatus(), run::toString);

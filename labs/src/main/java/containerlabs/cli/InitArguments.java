@@ -5,23 +5,30 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.IAnnotatedElement;
 
 /**
  * How the lab hands its parsed options to its init, which must start fast: building picocli's
  * model of a lab costs a JVM tens of milliseconds of reflection, twice per container if the
- * init parsed the command line again. So the lab writes each option that was given as
- * {@code Class#field=value}, and the init sets those fields directly, with no CLI library.
+ * init parsed the command line again. So the lab writes each of its mixins (its features)
+ * as {@code Class#field}, and each option that was given as {@code Class#field=value}; the
+ * init creates and sets those fields directly, with no CLI library and without reading a
+ * single annotation (the JVM makes a proxy class for each annotation type it reads).
  * (Only the lab's own option types are supported: String, Path, Integer, int, boolean, lists of String.)
  */
 final class InitArguments {
   private InitArguments() {}
 
-  /** On the host: the given options, one {@code Class#field=value} each, then the command. */
+  /** On the host: the mixins, then the given options, one {@code Class#field=value} each, then the command. */
   static List<String> encode(CommandSpec spec, List<String> command) {
     List<String> encoded = new ArrayList<>();
+    for (IAnnotatedElement mixin : spec.mixinAnnotatedElements().values()) {
+      if (mixin.userObject() instanceof Field field) {
+        encoded.add(field.getDeclaringClass().getName() + "#" + field.getName());
+      }
+    }
     for (ArgSpec arg : spec.args()) {
       if (!(arg.userObject() instanceof Field field) || arg.isPositional()) {
         continue;
@@ -42,27 +49,31 @@ final class InitArguments {
   /** In the init: set the fields of the lab and of its mixins (its features); returns the command. */
   static List<String> decode(LabCommand lab, List<String> encoded) throws ReflectiveOperationException {
     List<Object> holders = new ArrayList<>(List.of(lab));
-    for (Class<?> c = lab.getClass(); c != Object.class; c = c.getSuperclass()) {
-      for (Field field : c.getDeclaredFields()) {
-        if (field.isAnnotationPresent(Mixin.class)) {
-          field.setAccessible(true);
-          Object mixin = field.getType().getDeclaredConstructor().newInstance();
-          field.set(lab, mixin);
-          holders.add(mixin);
-        }
+    int end = encoded.indexOf("--");
+    for (String entry : encoded.subList(0, end)) {
+      int hash = entry.indexOf('#');
+      int equals = entry.indexOf('=', hash);
+      Class<?> declaring = Class.forName(entry.substring(0, hash), false, lab.getClass().getClassLoader());
+      Field field = declaring.getDeclaredField(entry.substring(hash + 1, equals < 0 ? entry.length() : equals));
+      field.setAccessible(true);
+      if (equals < 0) { // a mixin: a new one, as picocli would make
+        Object mixin = field.getType().getDeclaredConstructor().newInstance();
+        field.set(lab, mixin);
+        holders.add(mixin);
+      } else {
+        set(holderOf(declaring, holders), field, entry.substring(equals + 1));
       }
     }
-    int end = encoded.indexOf("--");
-    for (String option : encoded.subList(0, end)) {
-      int hash = option.indexOf('#');
-      int equals = option.indexOf('=', hash);
-      Class<?> declaring = Class.forName(option.substring(0, hash), false, lab.getClass().getClassLoader());
-      Field field = declaring.getDeclaredField(option.substring(hash + 1, equals));
-      field.setAccessible(true);
-      Object holder = holders.stream().filter(declaring::isInstance).findFirst().orElseThrow();
-      set(holder, field, option.substring(equals + 1));
-    }
     return encoded.subList(end + 1, encoded.size());
+  }
+
+  private static Object holderOf(Class<?> declaring, List<Object> holders) {
+    for (Object holder : holders) {
+      if (declaring.isInstance(holder)) {
+        return holder;
+      }
+    }
+    throw new IllegalStateException("no mixin declares " + declaring.getName());
   }
 
   @SuppressWarnings("unchecked")

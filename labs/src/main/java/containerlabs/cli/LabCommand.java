@@ -86,28 +86,36 @@ public abstract class LabCommand implements Callable<Integer> {
     }
     try {
       Container container = Container.create(commandOrShell());
-      List<String> arguments = InitArguments.encode(spec, container.command());
+      // The init is told the lab's name for its messages: it reads no annotation (see InitArguments).
+      List<String> arguments = new ArrayList<>(List.of(spec.name()));
+      arguments.addAll(InitArguments.encode(spec, container.command()));
       return new Engine(features()).run(container, getClass(), arguments);
     } finally {
       Trace.disable();
     }
   }
 
-  /** The init: no command-line parsing here, see {@link InitArguments}. */
-  private int init(String id, List<String> encodedArguments) {
+  /**
+   * The init: no command-line parsing here, see {@link InitArguments}. Nor any picocli class:
+   * its classes are in Java 5's format, and verifying one needs libverify.so, which the JVM
+   * can no longer load once the init has pivoted into the image.
+   */
+  private int init(String id, List<String> arguments) {
+    if (System.getenv(InitCommand.MARKER) == null) { // run by hand, on the host: annotations are safe
+      return failed(new ContainerException(ExitStatus.RUNTIME_ERROR, "'init' is the lab's own first"
+          + " step inside a new container, not a command: run the lab without it"),
+          new PrintWriter(System.err, true), getClass().getAnnotation(Command.class).name());
+    }
+    String name = arguments.get(0);
     try {
-      if (System.getenv(InitCommand.MARKER) == null) {
-        throw new ContainerException(ExitStatus.RUNTIME_ERROR, "'init' is the lab's own first step"
-            + " inside a new container, not a command: run the lab without it");
-      }
-      List<String> containerCommand = InitArguments.decode(this, encodedArguments);
+      List<String> containerCommand = InitArguments.decode(this, arguments.subList(1, arguments.size()));
       if (tracing.trace) {
         Trace.enable("init", System.err);
       }
       new Engine(features()).init(new Container(id, containerCommand));
       return ExitStatus.RUNTIME_ERROR; // init() returns only by throwing
     } catch (Exception e) {
-      return failed(e, new PrintWriter(System.err, true), getClass().getAnnotation(Command.class).name());
+      return failed(e, new PrintWriter(System.err, true), name);
     }
   }
 

@@ -53,17 +53,18 @@ final class QuickJna {
     return null;
   }
 
-  /** The native half, unpacked once per JNA version (from the jar's name); null if it cannot be. */
+  /**
+   * The native half, unpacked once per JNA version; null if it cannot be. Native.VERSION is
+   * a constant, compiled in: reading it neither loads JNA nor opens its jar.
+   */
   private static Path unpackedDispatch() {
-    URL resource = QuickJna.class.getClassLoader().getResource(DISPATCH);
-    if (resource == null || !resource.getProtocol().equals("jar")) {
-      return null;
-    }
-    String jar = resource.getPath().substring(0, resource.getPath().indexOf("!/"));
-    String version = jar.substring(jar.lastIndexOf('/') + 1).replace(".jar", "");
-    Path target = CACHE.resolve(version).resolve("libjnidispatch.so");
+    Path target = CACHE.resolve("jna-" + Native.VERSION).resolve("libjnidispatch.so");
     if (Files.exists(target)) {
       return target;
+    }
+    URL resource = QuickJna.class.getClassLoader().getResource(DISPATCH);
+    if (resource == null) {
+      return null;
     }
     try (InputStream in = resource.openStream()) {
       Files.createDirectories(target.getParent());

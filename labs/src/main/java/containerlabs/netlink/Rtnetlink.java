@@ -20,6 +20,7 @@ public final class Rtnetlink implements AutoCloseable {
   private static final int AF_INET = 2;
 
   private static final short RTM_NEWLINK = 16;
+  private static final short RTM_GETLINK = 18;
   private static final short RTM_DELLINK = 17;
   private static final short RTM_NEWADDR = 20;
   private static final short RTM_NEWROUTE = 24;
@@ -64,8 +65,11 @@ public final class Rtnetlink implements AutoCloseable {
     request(m, "ip link add " + name + " type bridge");
   }
 
-  /** A veth pair: two devices joined like the two ends of a cable. */
-  public void addVeth(String name, String peer) {
+  /**
+   * A veth pair, two devices joined like the two ends of a cable: {@code name} in this
+   * socket's namespace, {@code peer} made straight in the namespace of {@code peerNsFd}.
+   */
+  public void addVeth(String name, String peer, int peerNsFd, String peerNsName) {
     Message m = link(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0, 0, 0);
     m.string(IFLA_IFNAME, name);
     int info = m.begin(IFLA_LINKINFO);
@@ -74,10 +78,11 @@ public final class Rtnetlink implements AutoCloseable {
     int peerInfo = m.begin(VETH_INFO_PEER);
     m.ifinfomsg(0, 0, 0);
     m.string(IFLA_IFNAME, peer);
+    m.int32(IFLA_NET_NS_FD, peerNsFd);
     m.end(peerInfo);
     m.end(data);
     m.end(info);
-    request(m, "ip link add " + name + " type veth peer name " + peer);
+    request(m, "ip link add " + name + " type veth peer name " + peer + " netns " + peerNsName);
   }
 
   public void setUp(String name) {
@@ -88,20 +93,6 @@ public final class Rtnetlink implements AutoCloseable {
     Message m = named(RTM_NEWLINK, name, 0, 0);
     m.int32(IFLA_MASTER, index(master));
     request(m, "ip link set " + name + " master " + master);
-  }
-
-  /** Rename: the device is found by index, since the name attribute is the new name. */
-  public void rename(String name, String newName) {
-    Message m = link(RTM_NEWLINK, 0, index(name), 0, 0);
-    m.string(IFLA_IFNAME, newName);
-    request(m, "ip link set " + name + " name " + newName);
-  }
-
-  /** Move a device to the network namespace of the file descriptor {@code nsFd}. */
-  public void moveToNamespace(String name, int nsFd, String nsName) {
-    Message m = named(RTM_NEWLINK, name, 0, 0);
-    m.int32(IFLA_NET_NS_FD, nsFd);
-    request(m, "ip link set " + name + " netns " + nsName);
   }
 
   public void delete(String name) {
@@ -153,13 +144,24 @@ public final class Rtnetlink implements AutoCloseable {
     return m;
   }
 
-  /** A device's index, looked up in this thread's namespace. */
-  private static int index(String name) {
-    int index = Kernel.ifNameToIndex(name);
-    if (index == 0) {
+  /**
+   * A device's index, asked of this socket's namespace: the thread's own may be another (the
+   * container's thread uses a socket opened on the host). Without NLM_F_ACK, the kernel's one
+   * answer is the device, or an error.
+   */
+  private int index(String name) {
+    Message m = new Message(RTM_GETLINK, 0, ++sequence);
+    m.buffer.putShort(6, NLM_F_REQUEST);
+    m.ifinfomsg(0, 0, 0);
+    m.string(IFLA_IFNAME, name);
+    Kernel.send(fd, m.finish());
+    byte[] reply = new byte[8192];
+    int n = Kernel.recv(fd, reply);
+    ByteBuffer in = ByteBuffer.wrap(reply, 0, n).order(ByteOrder.nativeOrder());
+    if (n < 24 || in.getShort(4) != RTM_NEWLINK) {
       throw new IllegalStateException("no network device " + name + " in this namespace");
     }
-    return index;
+    return in.getInt(20); // after nlmsghdr (16 bytes), ifinfomsg's family, pad and type
   }
 
   /** Send one request and read the kernel's acknowledgement: 0, or a negative errno. */
