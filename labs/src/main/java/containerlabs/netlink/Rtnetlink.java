@@ -100,7 +100,7 @@ public final class Rtnetlink implements AutoCloseable {
   }
 
   public void addAddress(String name, Inet4Address address, int prefix) {
-    Message m = new Message(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, ++sequence);
+    Message m = new Message(RTM_NEWADDR, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, ++sequence);
     m.buffer.put((byte) AF_INET).put((byte) prefix).put((byte) 0).put((byte) 0).putInt(index(name));
     m.bytes(IFA_LOCAL, address.getAddress());
     m.bytes(IFA_ADDRESS, address.getAddress());
@@ -109,7 +109,7 @@ public final class Rtnetlink implements AutoCloseable {
   }
 
   public void addDefaultRoute(Inet4Address gateway, String device) {
-    Message m = new Message(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, ++sequence);
+    Message m = new Message(RTM_NEWROUTE, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, ++sequence);
     // rtmsg: family, dst_len 0 (default), src_len, tos, table main, protocol boot, scope universe, type unicast
     m.buffer.put((byte) AF_INET).put((byte) 0).put((byte) 0).put((byte) 0)
         .put((byte) 254).put((byte) 3).put((byte) 0).put((byte) 1).putInt(0);
@@ -129,7 +129,7 @@ public final class Rtnetlink implements AutoCloseable {
   }
 
   private Message link(short type, int flags, int index, int ifFlags, int change) {
-    Message m = new Message(type, flags, ++sequence);
+    Message m = new Message(type, NLM_F_ACK | flags, ++sequence);
     m.ifinfomsg(index, ifFlags, change);
     return m;
   }
@@ -151,7 +151,6 @@ public final class Rtnetlink implements AutoCloseable {
    */
   private int index(String name) {
     Message m = new Message(RTM_GETLINK, 0, ++sequence);
-    m.buffer.putShort(6, NLM_F_REQUEST);
     m.ifinfomsg(0, 0, 0);
     m.string(IFLA_IFNAME, name);
     Kernel.send(fd, m.finish());
@@ -193,7 +192,7 @@ public final class Rtnetlink implements AutoCloseable {
 
     Message(short type, int flags, int sequence) {
       this.type = type;
-      buffer.putInt(0).putShort(type).putShort((short) (NLM_F_REQUEST | NLM_F_ACK | flags))
+      buffer.putInt(0).putShort(type).putShort((short) (NLM_F_REQUEST | flags))
           .putInt(sequence).putInt(0);
     }
 
