@@ -1,0 +1,139 @@
+package containerlabs.grading;
+
+import containerlabs.image.ImageStore;
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * What one submission's test run may see, built in a fresh folder: the submission's own code
+ * (only {@code lab0N-*\/src/main/java}) with everything else the reference's — the tests, the
+ * shared module as jars, the libraries — plus a few system files and the images. Nothing of
+ * the reference's labs, its build output or the grades is in it: a submission that could
+ * read them could load the reference's classes and pass.
+ */
+final class Stage {
+  /** Caps on what is taken from a submission: sources are small, a hostile tree need not be. */
+  static final long MAX_FILE = 1 << 20;
+  static final long MAX_TOTAL = 64L << 20;
+  static final int MAX_FILES = 5000;
+
+  /** The few files of the host's /etc a JVM and the labs' tools need, nothing secret. */
+  private static final List<String> ETC = List.of("alternatives", "java-17-openjdk", "ld.so.cache",
+      "ld.so.conf", "ld.so.conf.d", "nsswitch.conf", "protocols", "services", "os-release");
+
+  final Path dir;
+  final List<String> notes = new ArrayList<>();
+  private long taken;
+  private int files;
+
+  private Stage(Path dir) {
+    this.dir = dir;
+  }
+
+  static Stage build(Path reference, Path submission, Catalog catalog, List<String> modules) throws IOException {
+    Stage stage = new Stage(Files.createTempDirectory(Path.of("/var/tmp"), "container-labs-grading-"));
+    try {
+      stage.assemble(reference, submission, catalog, modules);
+    } catch (IOException | RuntimeException e) {
+      stage.delete();
+      throw e;
+    }
+    return stage;
+  }
+
+  private void assemble(Path reference, Path submission, Catalog catalog, List<String> modules) throws IOException {
+    Path grading = Files.createDirectories(dir.resolve("grading"));
+    for (String module : modules) {
+      takeSources(submission.resolve(module).resolve("src/main/java"), grading.resolve(module).resolve("src/main/java"));
+      copyTree(reference.resolve(module).resolve("src/test/java"), grading.resolve(module).resolve("src/test/java"));
+    }
+    Path lib = Files.createDirectories(grading.resolve("lib"));
+    Path labs = reference.resolve("labs/target");
+    for (String jar : List.of("labs.jar", "labs-tests.jar")) {
+      Files.copy(labs.resolve(jar), lib.resolve(jar));
+    }
+    try (Stream<Path> jars = Files.list(labs.resolve("grading-lib"))) {
+      for (Path jar : (Iterable<Path>) jars::iterator) {
+        Files.copy(jar, lib.resolve(jar.getFileName()));
+      }
+    }
+    Path etc = Files.createDirectories(dir.resolve("etc"));
+    for (String name : ETC) {
+      copyTree(Path.of("/etc", name), etc.resolve(name));
+    }
+    Files.writeString(etc.resolve("passwd"), "root:x:0:0:root:/root:/bin/sh\n"
+        + "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
+    Files.writeString(etc.resolve("group"), "root:x:0:\nnogroup:x:65534:\n");
+    Files.writeString(etc.resolve("hosts"), "127.0.0.1 localhost grading\n::1 localhost\n");
+    Files.createDirectories(dir.resolve("images"));
+    copyTree(ImageStore.ROOT.resolve("busybox"), dir.resolve("images/busybox"));
+    Files.writeString(dir.resolve("run-tests"), RunScript.of(catalog, modules));
+  }
+
+  /**
+   * The submission's sources, copied without ever following a link: a link is copied as the
+   * link it is, so it means in the test run only what it means there (where nothing of the
+   * reference exists). Devices, sockets and oversized trees are left out, and said so.
+   */
+  private void takeSources(Path from, Path to) throws IOException {
+    if (!Files.isDirectory(from, LinkOption.NOFOLLOW_LINKS)) {
+      return; // the lab's code is missing: its tests do not compile, and score nothing
+    }
+    Files.walkFileTree(from, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes a) throws IOException {
+        Files.createDirectories(to.resolve(from.relativize(d).toString()));
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes a) throws IOException {
+        Path target = to.resolve(from.relativize(file).toString());
+        String rel = file.toString();
+        if (a.isSymbolicLink()) {
+          Files.createSymbolicLink(target, Files.readSymbolicLink(file));
+          notes.add("a link, copied as a link (not followed): " + rel);
+        } else if (!a.isRegularFile()) {
+          notes.add("not a file, left out: " + rel);
+        } else if (a.size() > MAX_FILE || taken + a.size() > MAX_TOTAL || ++files > MAX_FILES) {
+          notes.add("too large, left out: " + rel);
+        } else {
+          taken += a.size();
+          Files.copy(file, target, LinkOption.NOFOLLOW_LINKS);
+        }
+        return FileVisitResult.CONTINUE;
+      }
+    });
+  }
+
+  /** The reference's own trees (trusted): copied as they are. */
+  private static void copyTree(Path from, Path to) throws IOException {
+    if (!Files.exists(from, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(from)) {
+      for (Path path : (Iterable<Path>) paths::iterator) {
+        Path target = to.resolve(from.relativize(path).toString());
+        if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+          Files.createDirectories(target);
+        } else {
+          Files.createDirectories(target.getParent());
+          Files.copy(path, target, LinkOption.NOFOLLOW_LINKS, StandardCopyOption.COPY_ATTRIBUTES);
+        }
+      }
+    }
+  }
+
+  void delete() throws IOException {
+    ImageStore.deleteTree(dir);
+  }
+}
