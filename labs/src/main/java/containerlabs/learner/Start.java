@@ -42,7 +42,9 @@ public final class Start {
       System.out.println("    " + stub.file());
       stub.todos().forEach(todo -> System.out.println("        " + todo));
     }
-    GuideSections.read(repo).chapterOfLab(lab).ifPresent(chapter -> System.out.println("Read first: "
-        + chapter.label() + " (in docs/target/guide/index.html once built, or " + GuideSections.source(chapter) + ")"));
+    GuideSections.read(repo).chapterOfLab(lab).ifPresent(chapter -> System.out.println(
+        "Read first, in the guide: " + chapter.label() + "\n    docs/target/guide/index.html"
+        + chapter.anchors().stream().findFirst().map(a -> "#" + a).orElse("")
+        + " (built by mvn install), or its source, " + GuideSections.source(chapter)));
   }
 }

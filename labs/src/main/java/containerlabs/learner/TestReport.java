@@ -129,7 +129,14 @@ public final class TestReport {
       lines.add(failure.substring(arrow + 5));
       rest = failure.substring(0, arrow);
     }
-    List<String> own = rest.lines().filter(l -> !l.isBlank()).toList();
+    List<String> own = new ArrayList<>(rest.lines().filter(l -> !l.isBlank()).toList());
+    // A heading with nothing under it ("--- stdout:" of a lab that printed nothing) says nothing.
+    for (int i = own.size() - 1; i >= 0; i--) {
+      boolean heading = own.get(i).matches("--- [\\w ]+:");
+      if (heading && (i == own.size() - 1 || own.get(i + 1).matches("--- [\\w ]+:"))) {
+        own.remove(i);
+      }
+    }
     lines.addAll(own.subList(0, Math.min(own.size(), MESSAGE_LINES)));
     if (own.size() > MESSAGE_LINES) {
       lines.add("… (" + (own.size() - MESSAGE_LINES) + " more lines)");
