@@ -50,9 +50,12 @@ public final class GuideSections {
     this.folder = folder;
   }
 
-  /** The guide of the repository at {@code repo}. */
+  /** The guide of the repository at {@code repo} (none, if it has no guide: references then name no section). */
   public static GuideSections read(Path repo) {
     GuideSections guide = new GuideSections(repo.resolve(FOLDER));
+    if (!Files.exists(guide.folder.resolve("index.adoc"))) {
+      return guide;
+    }
     try {
       int chapters = 0;
       int appendices = 0;
