@@ -20,6 +20,7 @@ fi
 packages=(
   openjdk-17-jdk-headless   # Java 17: the labs and the tests
   maven                     # the build (3.8.7 on Debian 12)
+  sudo                      # the guide's sudo -i, and the labs' "run it with sudo" hint
   procps                    # ps, pgrep: what learners type inside their containers
   util-linux                # unshare, nsenter, mount, setpriv: the shell equivalents
   iproute2                  # ip: to look at network namespaces (lab 05)

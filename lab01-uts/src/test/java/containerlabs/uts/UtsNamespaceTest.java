@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import containerlabs.cli.LabCommand;
+import containerlabs.testing.Guide;
 import containerlabs.testing.Host;
 import containerlabs.testing.LabRunner;
 import containerlabs.testing.LabRunner.Result;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 @LabTest
+@Guide("The code")
 @DisplayName("lab01-uts")
 class UtsNamespaceTest {
   private final LabRunner lab = LabRunner.of(Lab01.class);
@@ -45,6 +47,7 @@ class UtsNamespaceTest {
   @Test
   @Points(1)
   @DisplayName("a hostname changed inside the container never reaches the host")
+  @Guide("What goes wrong without it")
   void renameInside() {
     String host = Host.hostname();
     Result run = lab.run("--", "sh", "-c", "hostname inside && hostname");
@@ -55,6 +58,7 @@ class UtsNamespaceTest {
   @Test
   @Points(1)
   @DisplayName("only the UTS namespace is new: PID, mount and network are still the host's")
+  @Guide("What you should observe")
   void onlyUtsIsNew() {
     Result run = lab.run("--", "readlink", "/proc/self/ns/uts", "/proc/self/ns/pid",
         "/proc/self/ns/mnt", "/proc/self/ns/net");
@@ -69,6 +73,7 @@ class UtsNamespaceTest {
   @Test
   @Points(1)
   @DisplayName("the command's exit status is the lab's")
+  @Guide("running")
   void exitStatus() {
     assertEquals(7, lab.run("--", "sh", "-c", "exit 7").exitStatus());
     assertEquals(0, lab.run("--", "true").exitStatus());
@@ -77,6 +82,7 @@ class UtsNamespaceTest {
   @Test
   @Points(1)
   @DisplayName("a command killed by signal N makes the lab exit 128+N")
+  @Guide("running")
   void killedBySignal() {
     assertEquals(128 + 15, lab.run("--", "sh", "-c", "kill -TERM $$").exitStatus());
   }
@@ -84,6 +90,7 @@ class UtsNamespaceTest {
   @Test
   @Points(1)
   @DisplayName("the command gets no open file of the lab's JVM: only stdin, stdout, stderr")
+  @Guide("The kernel calls")
   void noInheritedDescriptors() {
     Result run = lab.run("--", "sh", "-c", "ls /proc/$$/fd");
     assertEquals(List.of("0", "1", "2"), run.lines(), run::toString);
@@ -92,6 +99,7 @@ class UtsNamespaceTest {
   @Test
   @Points(1)
   @DisplayName("--trace narrates unshare --uts and hostname, with the kernel calls")
+  @Guide("The kernel calls")
   void trace() {
     Result run = lab.run("--trace", "--hostname", "box", "--", "true");
     assertEquals(0, run.exitStatus(), run::toString);
@@ -104,6 +112,7 @@ class UtsNamespaceTest {
 
   @Test
   @DisplayName("an unknown option is a usage error: exit 2, usage shown, no stack trace")
+  @Guide("running")
   void unknownOption() {
     Result run = lab.run("--no-such-option");
     assertEquals(2, run.exitStatus(), run::toString);
@@ -115,6 +124,7 @@ class UtsNamespaceTest {
   @Test
   @Points(1)
   @DisplayName("a command that does not exist: exit 127 and one line that says so")
+  @Guide("running")
   void commandNotFound() {
     Result run = lab.run("--", "no-such-command");
     assertEquals(127, run.exitStatus(), run::toString);
@@ -125,6 +135,7 @@ class UtsNamespaceTest {
   @Test
   @Points(1)
   @DisplayName("a file that is not executable: exit 126 and one line that says so")
+  @Guide("running")
   void cannotExecute() {
     Result run = lab.run("--", "/etc/hostname");
     assertEquals(126, run.exitStatus(), run::toString);
@@ -143,6 +154,7 @@ class UtsNamespaceTest {
 
   @Test
   @DisplayName("run by a user who is not root: exit 125 and one line saying to use sudo")
+  @Guide("setup")
   void notRoot() throws Exception {
     Result run = lab.runAsNobody("--", "true");
     assertEquals(125, run.exitStatus(), run::toString);
@@ -153,6 +165,7 @@ class UtsNamespaceTest {
   @Test
   @Points(1)
   @DisplayName("SIGTERM to the lab reaches the command, and the lab exits with the command's status")
+  @Guide("engine")
   void sigtermIsForwarded() throws Exception {
     Process running = lab.start("--", "sh", "-c",
         "trap 'echo got TERM; exit 3' TERM; echo ready; while :; do sleep 0.1; done");
@@ -165,6 +178,7 @@ class UtsNamespaceTest {
 
   @Test
   @DisplayName("run inside another JVM, as mvn exec:java does, the lab returns the status and leaves no thread")
+  @Guide("running")
   @Tag("in-process") // the lab's code in the test's own JVM: mvn verify runs it, the grader never does
   void inProcess() {
     int status = LabCommand.execute(new Lab01(), "--hostname", "inproc", "--", "sh", "-c", "exit 3");

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import containerlabs.testing.Guide;
 import containerlabs.testing.Host;
 import containerlabs.testing.LabRunner;
 import containerlabs.testing.LabRunner.Result;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 @LabTest
+@Guide("The code")
 @DisplayName("lab02-pid")
 class PidNamespaceTest {
   private final LabRunner lab = LabRunner.of(Lab02.class);
@@ -33,6 +35,7 @@ class PidNamespaceTest {
   @Test
   @Points(1)
   @DisplayName("the container has its own PID namespace, and still its own hostname")
+  @Guide("What you should observe")
   void ownPidNamespace() {
     Result run = lab.run("--hostname", "box", "--", "sh", "-c", "readlink /proc/self/ns/pid; hostname");
     assertEquals(0, run.exitStatus(), run::toString);
@@ -45,6 +48,7 @@ class PidNamespaceTest {
   @Test
   @Points(1)
   @DisplayName("ps still lists the host's processes, because /proc is still the host's")
+  @Guide("What you should observe")
   void psStillSeesTheHost() {
     long testPid = ProcessHandle.current().pid();
     Result run = lab.run("--", "ps", "-e", "-o", "pid=");
@@ -57,6 +61,7 @@ class PidNamespaceTest {
   @Test
   @Points(1)
   @DisplayName("when PID 1 exits, the kernel kills every other process in the container")
+  @Guide("The idea")
   void pidOneTakesAllWithIt() {
     String marker = "3" + ThreadLocalRandom.current().nextInt(100000, 999999); // seconds: "forever"
     Instant start = Instant.now();
@@ -71,6 +76,7 @@ class PidNamespaceTest {
   @Test
   @Points(1)
   @DisplayName("PID 1 ignores a SIGTERM it has no handler for; a second one to the lab kills the container")
+  @Guide("The idea")
   void pidOneIgnoresSignals() throws Exception {
     Process running = lab.start("--", "sh", "-c", "echo ready; exec sleep 300");
     var out = new java.io.BufferedReader(new java.io.InputStreamReader(running.getInputStream()));
@@ -86,6 +92,7 @@ class PidNamespaceTest {
   @Test
   @Points(1)
   @DisplayName("--trace shows unshare --uts --pid, and the init running as PID 1")
+  @Guide("The kernel calls")
   void trace() {
     Result run = lab.run("--trace", "--", "true");
     assertEquals(0, run.exitStatus(), run::toString);
@@ -97,6 +104,7 @@ class PidNamespaceTest {
   @Test
   @Points(1)
   @DisplayName("the command's exit status is the lab's")
+  @Guide("running")
   void exitStatus() {
     assertEquals(7, lab.run("--", "sh", "-c", "exit 7").exitStatus());
   }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import containerlabs.testing.Guide;
 import containerlabs.testing.Host;
 import containerlabs.testing.LabRunner;
 import containerlabs.testing.LabRunner.Result;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 @LabTest
+@Guide("The code")
 @DisplayName("lab03-mnt")
 class MountNamespaceTest {
   private final LabRunner lab = LabRunner.of(Lab03.class);
@@ -45,6 +47,7 @@ class MountNamespaceTest {
   @Test
   @Points(1)
   @DisplayName("a mount made inside is invisible on the host while it runs, and gone after")
+  @Guide("What you should observe")
   void mountInsideIsInvisible() throws Exception {
     String name = "labtest" + ThreadLocalRandom.current().nextInt(1_000_000);
     Process running = lab.start("--", "sh", "-c",
@@ -63,6 +66,7 @@ class MountNamespaceTest {
   @Test
   @Points(2)
   @DisplayName("/ is made private first: a mount inside does not propagate even under a shared host mount")
+  @Guide("The idea")
   void noPropagationToTheHost() throws Exception {
     String name = "labtest" + ThreadLocalRandom.current().nextInt(1_000_000);
     Path shared = Files.createTempDirectory("container-labs-shared");
@@ -82,6 +86,7 @@ class MountNamespaceTest {
   @Test
   @Points(1)
   @DisplayName("the host's mount table is the same after a run")
+  @Guide("What goes wrong without it")
   void hostMountsUnchanged() {
     List<String> before = Host.mountinfo();
     Result run = lab.run("--", "sh", "-c", "mount -t tmpfs none /tmp && mount -t tmpfs none /mnt");
@@ -92,6 +97,7 @@ class MountNamespaceTest {
   @Test
   @Points(1)
   @DisplayName("--trace shows the init, as PID 1, making / private, then mounting /proc")
+  @Guide("The kernel calls")
   void trace() {
     Result run = lab.run("--trace", "--", "true");
     assertEquals(0, run.exitStatus(), run::toString);
@@ -105,6 +111,7 @@ class MountNamespaceTest {
   @Test
   @Points(1)
   @DisplayName("the earlier labs still hold: own hostname, and the command is PID 1")
+  @Guide({"lab01", "lab02"})
   void earlierLabsStillHold() {
     Result run = lab.run("--hostname", "box", "--", "sh", "-c", "hostname; echo $$");
     assertEquals(List.of("box", "1"), run.lines(), run::toString);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import containerlabs.image.Images;
+import containerlabs.testing.Guide;
 import containerlabs.testing.LabRunner;
 import containerlabs.testing.LabRunner.Result;
 import containerlabs.testing.LabTest;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 @LabTest
+@Guide("The images")
 @DisplayName("lab04-rootfs images")
 class ImagesTest {
   private static final Path BUSYBOX = Path.of("/var/lib/container-labs/images/busybox/layers/0/bin/busybox");

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import containerlabs.testing.Guide;
 import containerlabs.testing.Host;
 import containerlabs.testing.LabRunner;
 import containerlabs.testing.LabRunner.Result;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 @LabTest
+@Guide("The code")
 @DisplayName("lab04-rootfs")
 class RootFilesystemTest {
   private static final Path BUSYBOX = Path.of("/var/lib/container-labs/images/busybox/layers/0");
@@ -52,6 +54,7 @@ class RootFilesystemTest {
   @Test
   @Points(2)
   @DisplayName("a write inside lands in the container's upper layer; the image is unchanged")
+  @Guide("The idea")
   void writesGoToTheUpperLayer() throws Exception {
     Process running = lab.start("--", "sh", "-c",
         "echo changed > /etc/os-release && echo new > /new-file && hostname && read line");
@@ -72,6 +75,7 @@ class RootFilesystemTest {
   @Test
   @Points(1)
   @DisplayName("--keep keeps the container's writes and says where")
+  @Guide("What you should observe")
   void keep() throws Exception {
     java.util.Set<Path> before = layers();
     try {
@@ -124,6 +128,7 @@ class RootFilesystemTest {
   @Test
   @Points(2)
   @DisplayName("the chroot escape reaches the host's root under --chroot, and fails after pivot_root")
+  @Guide("chroot is not a jail: the escape that pivot_root defeats")
   void chrootEscape() throws Exception {
     Path sash = Path.of("/bin/sash");
     assertTrue(Files.isExecutable(sash), "the escape probe needs sash: apt-get install sash"
@@ -159,6 +164,7 @@ class RootFilesystemTest {
   @Test
   @Points(1)
   @DisplayName("a :ro volume refuses writes; a writable volume's write appears on the host")
+  @Guide("What you should observe")
   void volumes() throws Exception {
     Path dir = Files.createTempDirectory("container-labs-volume");
     try {
@@ -204,6 +210,7 @@ class RootFilesystemTest {
   @Test
   @Points(1)
   @DisplayName("--trace shows the overlay mount, pivot_root(\".\", \".\") and the old root detached")
+  @Guide("The kernel calls")
   void trace() {
     Result run = lab.run("--trace", "--", "true");
     assertEquals(0, run.exitStatus(), run::toString);
@@ -215,6 +222,7 @@ class RootFilesystemTest {
 
   @Test
   @DisplayName("a missing image, a missing --rootfs folder, a malformed -v: exit 125, one line each")
+  @Guide("What you should observe")
   void badInput() {
     Result image = lab.run("--image", "no-such-image", "--", "true");
     assertEquals(125, image.exitStatus(), image::toString);
@@ -234,6 +242,7 @@ class RootFilesystemTest {
   @Test
   @Points(1)
   @DisplayName("a command that is not in the image: exit 127, even if the host has it")
+  @Guide("running")
   void commandNotInImage() {
     Result run = lab.run("--", "java", "-version");
     assertEquals(127, run.exitStatus(), run::toString);

@@ -86,16 +86,18 @@ public class Network implements Feature {
   // tag::inside[]
   @Override
   public void configureNamespaces(Container container) {
-    // BEGIN SOLUTION(join or configure the container's network namespace: lo, the veth pair, eth0's address, route; §5.3)
     if (mode.startsWith("ns:")) {
+      // BEGIN SOLUTION(join the namespace that ip netns add made, by its file in /run/netns; §5.3)
       int namespace = Kernel.open("/run/netns/" + mode.substring(3));
       Kernel.setns(namespace, CLONE_NEWNET); // this thread, and so the init, joins it
       Kernel.close(namespace);
+      // END SOLUTION
       return;
     }
     if (mode.equals("host")) {
       return;
     }
+    // BEGIN SOLUTION(bring lo up; with --net bridge, the veth pair (eth0 made in here), eth0's address and default route; §5.3)
     // This socket is opened on the container's thread, in its new network namespace.
     try (Rtnetlink inside = Rtnetlink.open()) {
       inside.setUp("lo"); // a new namespace has a loopback device, and it is down

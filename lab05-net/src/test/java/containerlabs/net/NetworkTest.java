@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import containerlabs.testing.Guide;
 import containerlabs.testing.Host;
 import containerlabs.testing.LabRunner;
 import containerlabs.testing.LabRunner.Result;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 @LabTest
+@Guide("The code")
 @DisplayName("lab05-net")
 class NetworkTest {
   private final LabRunner lab = LabRunner.of(Lab05.class);
@@ -35,6 +37,7 @@ class NetworkTest {
   @Test
   @Points(1)
   @DisplayName("inside: only lo and eth0, the address asked for, and a default route via the bridge")
+  @Guide("What you should observe")
   void insideView() {
     Result run = lab.run("--ip", "172.29.0.50/24", "--", "sh", "-c",
         "ls /sys/class/net; ip -4 -o addr show eth0 | awk '{print $4}'; ip route | grep default");
@@ -71,6 +74,7 @@ class NetworkTest {
   @Test
   @Points(2)
   @DisplayName("NAT: an upstream host sees the host's address as the source, not the container's")
+  @Guide({"The idea", "What goes wrong without it"})
   void nat() throws Exception {
     try (NetworkNamespaces upstream = new NetworkNamespaces("labtest-up", "labtestup",
         "203.0.113.1", "203.0.113.2")) {
@@ -91,6 +95,7 @@ class NetworkTest {
   @Test
   @Points(2)
   @DisplayName("a published port: a client host connects to the host's address and reaches the container")
+  @Guide("The idea")
   void publishedPort() throws Exception {
     int port = ThreadLocalRandom.current().nextInt(20000, 30000);
     try (NetworkNamespaces client = new NetworkNamespaces("labtest-cl", "labtestcl",
@@ -106,6 +111,7 @@ class NetworkTest {
   @Test
   @Points(1)
   @DisplayName("--net none: only a loopback device; --net host: the host's own network namespace")
+  @Guide("What you should observe")
   void noneAndHost() {
     Result none = lab.run("--net", "none", "--", "ls", "/sys/class/net");
     assertEquals(List.of("lo"), none.lines(), none::toString);
@@ -116,6 +122,7 @@ class NetworkTest {
   @Test
   @Points(1)
   @DisplayName("--net ns:NAME joins a namespace made with ip netns add")
+  @Guide("What you should observe")
   void namedNamespace() throws Exception {
     Host.sh("ip netns add labtest-ns");
     try {
@@ -147,6 +154,7 @@ class NetworkTest {
   @Test
   @Points(1)
   @DisplayName("after the lab is killed with SIGKILL, the next run removes its device, port and state")
+  @Guide("engine")
   void cleanupAfterSigkill() throws Exception {
     int port = ThreadLocalRandom.current().nextInt(30000, 40000);
     Process killed = lab.start("-p", port + ":80", "--", "sh", "-c", "echo started; sleep 300");
@@ -164,6 +172,7 @@ class NetworkTest {
   @Test
   @Points(1)
   @DisplayName("--trace shows each step as the ip command that does the same")
+  @Guide("The kernel calls")
   void trace() {
     Result run = lab.run("--trace", "--", "true");
     String trace = run.stderr();
@@ -175,6 +184,7 @@ class NetworkTest {
 
   @Test
   @DisplayName("bad network options: exit 125 with one line, and nothing half-built")
+  @Guide("What you should observe")
   void badInput() throws Exception {
     try (ServerSocket busy = new ServerSocket(0)) {
       List<String[]> cases = List.of(

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import containerlabs.testing.Guide;
 import containerlabs.testing.Host;
 import containerlabs.testing.LabRunner;
 import containerlabs.testing.LabRunner.Result;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 @LabTest
+@Guide("The code")
 @DisplayName("lab06-cgroups")
 class CgroupsTest {
   private static final String HOG = "dd if=/dev/zero of=/dev/null bs=64M count=1"; // a 64 MiB buffer
@@ -27,6 +29,7 @@ class CgroupsTest {
   @Test
   @Points(2)
   @DisplayName("a memory hog over the limit is killed, reported in one line, and the lab exits 137")
+  @Guide("What you should observe")
   void memoryHogKilled() {
     Result run = lab.run("-m", "32m", "--", "sh", "-c", "exec " + HOG);
     assertEquals(137, run.exitStatus(), run::toString);
@@ -36,6 +39,7 @@ class CgroupsTest {
   @Test
   @Points(1)
   @DisplayName("the same hog under a limit it fits in succeeds")
+  @Guide("What you should observe")
   void memoryHogFits() {
     Result run = lab.run("-m", "128m", "--", "sh", "-c", HOG + " 2>/dev/null && echo fits");
     assertEquals("fits", run.out(), run::toString);
@@ -45,6 +49,7 @@ class CgroupsTest {
   @Test
   @Points(2)
   @DisplayName("a fork bomb stops at the pids limit, and the host is unharmed")
+  @Guide("What you should observe")
   void forkBomb() {
     // PID 1 waits with shell builtins only (it could not fork a sleep), then exits, and
     // the kernel kills the bomb.
@@ -62,6 +67,7 @@ class CgroupsTest {
   @Test
   @Points(2)
   @DisplayName("a busy loop under --cpus 0.2 is throttled: CPU time over wall time near 20%")
+  @Guide("What you should observe")
   void cpuThrottled() {
     Result run = lab.run("--cpus", "0.2", "--stats", "--", "sh", "-c",
         "sh -c 'while :; do :; done' & sleep 3; kill $!");
@@ -77,6 +83,7 @@ class CgroupsTest {
   @Test
   @Points(1)
   @DisplayName("/proc/self/cgroup inside shows / for every hierarchy: the cgroup namespace")
+  @Guide("The idea")
   void cgroupNamespace() {
     Result run = lab.run("-m", "64m", "--", "cat", "/proc/self/cgroup");
     assertFalse(run.lines().isEmpty(), run::toString);
@@ -88,6 +95,7 @@ class CgroupsTest {
   @Test
   @Points(1)
   @DisplayName("--trace shows the limits written, and the init joining its cgroup before anything else")
+  @Guide("The kernel calls")
   void trace() {
     Result run = lab.run("--trace", "-m", "64m", "--pids-limit", "10", "--", "true");
     assertEquals(0, run.exitStatus(), run::toString);
@@ -102,6 +110,7 @@ class CgroupsTest {
   @Test
   @Points(1)
   @DisplayName("after the lab is killed with SIGKILL, its cgroup goes with the next run")
+  @Guide("engine")
   void cleanupAfterSigkill() throws Exception {
     Process killed = lab.start("-m", "64m", "--", "sh", "-c", "echo started; sleep 300");
     assertEquals("started", new BufferedReader(new InputStreamReader(killed.getInputStream())).readLine());
@@ -115,6 +124,7 @@ class CgroupsTest {
 
   @Test
   @DisplayName("bad limits: exit 125 with one line each, and nothing made")
+  @Guide("What you should observe")
   void badInput() {
     for (List<String> options : List.of(List.of("-m", "10x"), List.of("-m", "0"), List.of("-m", "2m"),
         List.of("--cpus", "-1"), List.of("--cpus", "lots"), List.of("--pids-limit", "0"))) {

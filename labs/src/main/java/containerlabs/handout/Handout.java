@@ -41,21 +41,50 @@ public final class Handout implements Callable<Integer> {
     for (Path file : files(repo)) {
       Path copy = target.resolve(repo.relativize(file).toString());
       Files.createDirectories(copy.getParent());
-      String module = repo.relativize(file).getName(0).toString();
-      int number = module.matches("lab0\\d-.*") ? module.charAt(4) - '0' : 0;
-      if (number >= lab && file.toString().endsWith(".java") && file.toString().contains("/src/main/")) {
-        String source = Files.readString(file);
-        if (Regions.hasRegions(source)) {
-          Files.writeString(copy, Regions.stub(source, repo.relativize(file).toString(), "lab0" + number));
-          stubbed++;
-          continue;
-        }
+      Stub stub = starter(repo, file, lab);
+      if (stub != null) {
+        Files.writeString(copy, stub.source());
+        stubbed++;
+      } else {
+        Files.copy(file, copy, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
       }
-      Files.copy(file, copy, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
     }
     System.out.println("handout for lab " + lab + " in " + target + ": " + stubbed
         + " files with stubs (labs " + lab + " to 6)");
     return 0;
+  }
+
+  /** A file of lab {@code lab} (1 to 6) in a starter: what its regions ask for, and its stubbed source. */
+  public record Stub(String file, int lab, List<String> todos, String source) {}
+
+  /**
+   * The files that the starter of lab N stubs, in {@code repo}, each with its stubbed source:
+   * all of them computed before anything is written, so that a malformed region changes nothing.
+   */
+  public static List<Stub> starters(Path repo, int lab) throws IOException {
+    List<Stub> stubs = new ArrayList<>();
+    for (Path file : files(repo)) {
+      Stub stub = starter(repo, file, lab);
+      if (stub != null) {
+        stubs.add(stub);
+      }
+    }
+    return stubs;
+  }
+
+  /** Labs before N keep their code; a source file of lab N or later with regions gets stubs. */
+  private static Stub starter(Path repo, Path file, int lab) throws IOException {
+    String path = repo.relativize(file).toString();
+    String module = repo.relativize(file).getName(0).toString();
+    int number = module.matches("lab0\\d-.*") ? module.charAt(4) - '0' : 0;
+    if (number < lab || !path.endsWith(".java") || !path.contains("/src/main/")) {
+      return null;
+    }
+    String source = Files.readString(file);
+    if (!Regions.hasRegions(source)) {
+      return null;
+    }
+    return new Stub(path, number, Regions.todos(source), Regions.stub(source, path, "lab0" + number));
   }
 
   /** The repository's files: what git tracks, or (no git) everything but build output. */

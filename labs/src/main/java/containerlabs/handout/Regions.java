@@ -64,4 +64,16 @@ final class Regions {
   static boolean hasRegions(String source) {
     return source.contains("// BEGIN SOLUTION");
   }
+
+  /** What each region asks the learner to write, with its guide section: "do it (§4.4)". */
+  static List<String> todos(String source) {
+    List<String> todos = new ArrayList<>();
+    for (String line : source.split("\n")) {
+      Matcher begin = BEGIN.matcher(line);
+      if (begin.matches()) {
+        todos.add(begin.group(2) + " (" + begin.group(3) + ")");
+      }
+    }
+    return todos;
+  }
 }
