@@ -6,7 +6,7 @@
 #   docs/record-transcripts.sh NAME...      only these
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=docs/src/docs/asciidoc/transcripts
+out=${TRANSCRIPTS_OUT:-docs/src/docs/asciidoc/transcripts}
 mkdir -p "$out"
 
 # record NAME COMMAND...: run the command through sh, as typed, and keep "# COMMAND" and its output.
@@ -14,6 +14,8 @@ only=" $* "
 record() {
   local name=$1; shift
   [ "$only" = "  " ] || [[ "$only" == *" $name "* ]] || return 0
+  # The -v2 transcripts come from a cgroup v2 machine only, the others from the v1 machine.
+  if [[ "$name" == *-v2 ]] && [ "$only" = "  " ]; then return 0; fi
   # Debian's Maven 3.8.7 writes invisible ANSI colour resets even with -B: strip them.
   { echo "# $*"; sh -c "$*" 2>&1 || echo "(exit status $?)"; } | sed 's/\x1b\[[0-9;]*m//g' > "$out/$name.txt"
   echo "recorded $out/$name.txt"
@@ -60,4 +62,11 @@ record lab06-bomb                   "./lab 6 --pids-limit 20 --stats -- sh -c 'b
 record lab06-cgroup                 './lab 6 -m 64m -- cat /proc/self/cgroup'
 record lab06-trace                  "./lab 6 --trace -m 64m --pids-limit 50 --cpus 0.5 -- true 2>&1 | grep -E 'cgroup|CGROUP'"
 record lab06-tree                   "(./lab 6 -m 64m --pids-limit 50 -- sleep 8 &); sleep 6; find /sys/fs/cgroup -maxdepth 4 -path '*container-labs/*' -type d; cat /sys/fs/cgroup/memory/container-labs/*/memory.limit_in_bytes /sys/fs/cgroup/pids/container-labs/*/pids.max; sleep 3"
+# cgroup v2 (the learner's VM): recorded in a cgroup v2 VM by scripts/cgroup-v2-vm.sh --record.
+record lab06-oom-v2                 './lab 6 -m 32m -- dd if=/dev/zero of=/dev/null bs=64M count=1'
+record lab06-fits-v2                './lab 6 -m 128m --stats -- dd if=/dev/zero of=/dev/null bs=64M count=1'
+record lab06-bomb-v2                "./lab 6 --pids-limit 20 --stats -- sh -c 'bomb() { bomb | bomb & }; bomb 2>/dev/null; i=0; while [ \$i -lt 100000 ]; do i=\$((i+1)); done'"
+record lab06-cgroup-v2              './lab 6 -m 64m -- cat /proc/self/cgroup'
+record lab06-trace-v2               "./lab 6 --trace -m 64m --pids-limit 50 --cpus 0.5 -- true 2>&1 | grep -E 'cgroup|CGROUP'"
+record lab06-tree-v2                "(./lab 6 -m 64m --pids-limit 50 --cpus 0.5 -- sleep 60 &); until ls /sys/fs/cgroup/container-labs/*/cgroup.procs >/dev/null 2>&1; do sleep 1; done; sleep 3; find /sys/fs/cgroup -maxdepth 2 -path '*container-labs*' -type d; cd /sys/fs/cgroup/container-labs/*/ && cat memory.max pids.max cpu.max"
 record lab06-errors                 './lab 6 -m 10x -- true; ./lab 6 -m 2m -- true; ./lab 6 --cpus -1 -- true'

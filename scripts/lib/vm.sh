@@ -62,7 +62,7 @@ vm_accel() {
   if [ -w /dev/kvm ]; then
     local probe
     probe=$(mktemp -d)
-    printf 'echo KVM-WORKS\necho o > /proc/sysrq-trigger\nsleep 10\n' > "$probe/stage2"
+    printf 'echo KVM-WORKS\nsleep 10 & echo o > /proc/sysrq-trigger; wait\n' > "$probe/stage2"
     vm_initramfs "$probe/stage2" "$probe/initrd"
     if timeout 15 qemu-system-x86_64 -accel kvm -cpu host -m 256 -nographic -no-reboot -nic none \
         -kernel "$VM_KERNEL" -initrd "$probe/initrd" -append "console=ttyS0 panic=-1 quiet" \

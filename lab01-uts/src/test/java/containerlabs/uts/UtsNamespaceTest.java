@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import containerlabs.cli.LabCommand;
 import containerlabs.testing.Guide;
+import containerlabs.testing.Expect;
 import containerlabs.testing.Host;
 import containerlabs.testing.LabRunner;
 import containerlabs.testing.LabRunner.Result;
@@ -104,9 +105,9 @@ class UtsNamespaceTest {
     Result run = lab.run("--trace", "--hostname", "box", "--", "true");
     assertEquals(0, run.exitStatus(), run::toString);
     String trace = run.stderr();
-    assertTrue(trace.matches("(?s).*\\[lab \\d+\\] +unshare\\(CLONE_NEWUTS\\) +# unshare --uts\n.*"), trace);
-    assertTrue(trace.matches("(?s).*sethostname\\(\"box\", 3\\) +# hostname box\n.*"), trace);
-    assertTrue(trace.matches("(?s).*\\[init \\d+\\] +execve\\(\"/usr/bin/true\", \\[\"true\"\\].*"), trace);
+    Expect.matches("the trace", trace, "(?s).*\\[lab \\d+\\] +unshare\\(CLONE_NEWUTS\\) +# unshare --uts\n.*");
+    Expect.matches("the trace", trace, "(?s).*sethostname\\(\"box\", 3\\) +# hostname box\n.*");
+    Expect.matches("the trace", trace, "(?s).*\\[init \\d+\\] +execve\\(\"/usr/bin/true\", \\[\"true\"\\].*");
     assertTrue(trace.indexOf("unshare(") < trace.indexOf("sethostname("), trace);
   }
 
@@ -117,7 +118,7 @@ class UtsNamespaceTest {
     Result run = lab.run("--no-such-option");
     assertEquals(2, run.exitStatus(), run::toString);
     assertTrue(run.stderr().startsWith("Unknown option: '--no-such-option'"), run::toString);
-    assertTrue(run.stderr().contains("Usage: lab01-uts"), run::toString);
+    Expect.contains("what the lab printed on stderr", run.stderr(), "Usage: lab01-uts");
     assertFalse(run.stderr().contains("Exception"), run::toString);
   }
 
@@ -140,7 +141,7 @@ class UtsNamespaceTest {
     Result run = lab.run("--", "/etc/hostname");
     assertEquals(126, run.exitStatus(), run::toString);
     assertEquals(1, run.stderr().lines().count(), run::toString);
-    assertTrue(run.stderr().contains("/etc/hostname: cannot execute"), run::toString);
+    Expect.contains("what the lab printed on stderr", run.stderr(), "/etc/hostname: cannot execute");
   }
 
   @Test
@@ -149,7 +150,7 @@ class UtsNamespaceTest {
     Result run = lab.run("--hostname", "x".repeat(65), "--", "true");
     assertEquals(125, run.exitStatus(), run::toString);
     assertEquals(1, run.stderr().lines().count(), run::toString);
-    assertTrue(run.stderr().contains("--hostname must be 1 to 64 bytes long"), run::toString);
+    Expect.contains("what the lab printed on stderr", run.stderr(), "--hostname must be 1 to 64 bytes long");
   }
 
   @Test

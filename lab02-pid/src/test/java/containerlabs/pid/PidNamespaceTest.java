@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import containerlabs.testing.Guide;
+import containerlabs.testing.Expect;
 import containerlabs.testing.Host;
 import containerlabs.testing.LabRunner;
 import containerlabs.testing.LabRunner.Result;
@@ -96,9 +97,9 @@ class PidNamespaceTest {
   void trace() {
     Result run = lab.run("--trace", "--", "true");
     assertEquals(0, run.exitStatus(), run::toString);
-    assertTrue(run.stderr().contains("unshare(CLONE_NEWUTS|CLONE_NEWPID)"), run::toString);
-    assertTrue(run.stderr().contains("# unshare --uts --pid\n"), run::toString);
-    assertTrue(run.stderr().matches("(?s).*\\[init 1\\] +execve\\(\"/usr/bin/true\".*"), run::toString);
+    Expect.contains("what the lab printed on stderr", run.stderr(), "unshare(CLONE_NEWUTS|CLONE_NEWPID)");
+    Expect.contains("what the lab printed on stderr", run.stderr(), "# unshare --uts --pid\n");
+    Expect.matches("the trace", run.stderr(), "(?s).*\\[init 1\\] +execve\\(\"/usr/bin/true\".*");
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import containerlabs.testing.Guide;
+import containerlabs.testing.Expect;
 import containerlabs.testing.Host;
 import containerlabs.testing.LabRunner;
 import containerlabs.testing.LabRunner.Result;
@@ -102,9 +103,9 @@ class MountNamespaceTest {
     Result run = lab.run("--trace", "--", "true");
     assertEquals(0, run.exitStatus(), run::toString);
     String trace = run.stderr();
-    assertTrue(trace.contains("unshare(CLONE_NEWUTS|CLONE_NEWPID|CLONE_NEWNS)"), trace);
-    assertTrue(trace.matches("(?s).*\\[init 1\\] +mount\\(\"none\", \"/\", NULL, MS_REC\\|MS_PRIVATE, NULL\\) +# mount --make-rprivate /\n.*"), trace);
-    assertTrue(trace.matches("(?s).*\\[init 1\\] +mount\\(\"proc\", \"/proc\", \"proc\", .*# mount -t proc .*proc /proc\n.*"), trace);
+    Expect.contains("the trace", trace, "unshare(CLONE_NEWUTS|CLONE_NEWPID|CLONE_NEWNS)");
+    Expect.matches("the trace", trace, "(?s).*\\[init 1\\] +mount\\(\"none\", \"/\", NULL, MS_REC\\|MS_PRIVATE, NULL\\) +# mount --make-rprivate /\n.*");
+    Expect.matches("the trace", trace, "(?s).*\\[init 1\\] +mount\\(\"proc\", \"/proc\", \"proc\", .*# mount -t proc .*proc /proc\n.*");
     assertTrue(trace.indexOf("MS_PRIVATE") < trace.indexOf("\"/proc\""), trace);
   }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import containerlabs.testing.Guide;
+import containerlabs.testing.Expect;
 import containerlabs.testing.Host;
 import containerlabs.testing.LabRunner;
 import containerlabs.testing.LabRunner.Result;
@@ -33,7 +34,7 @@ class CgroupsTest {
   void memoryHogKilled() {
     Result run = lab.run("-m", "32m", "--", "sh", "-c", "exec " + HOG);
     assertEquals(137, run.exitStatus(), run::toString);
-    assertTrue(run.stderr().contains("killed: out of memory (limit 32 MiB)\n"), run::toString);
+    Expect.contains("what the lab printed on stderr", run.stderr(), "killed: out of memory (limit 32 MiB)\n");
   }
 
   @Test
@@ -100,11 +101,11 @@ class CgroupsTest {
     Result run = lab.run("--trace", "-m", "64m", "--pids-limit", "10", "--", "true");
     assertEquals(0, run.exitStatus(), run::toString);
     String trace = run.stderr();
-    assertTrue(trace.matches("(?s).*# echo 67108864 > /sys/fs/cgroup/\\S*container-labs/\\w+/memory\\.(max|limit_in_bytes)\n.*"), trace);
-    assertTrue(trace.matches("(?s).*# echo 10 > /sys/fs/cgroup/\\S*container-labs/\\w+/pids\\.max\n.*"), trace);
+    Expect.matches("the trace", trace, "(?s).*# echo 67108864 > /sys/fs/cgroup/\\S*container-labs/\\w+/memory\\.(max|limit_in_bytes)\n.*");
+    Expect.matches("the trace", trace, "(?s).*# echo 10 > /sys/fs/cgroup/\\S*container-labs/\\w+/pids\\.max\n.*");
     int join = trace.indexOf("cgroup.procs");
     assertTrue(join > 0 && join < trace.indexOf("mount --make-rprivate"), trace);
-    assertTrue(trace.matches("(?s).*\\[init 1\\] +unshare\\(CLONE_NEWCGROUP\\).*"), trace);
+    Expect.matches("the trace", trace, "(?s).*\\[init 1\\] +unshare\\(CLONE_NEWCGROUP\\).*");
   }
 
   @Test

@@ -117,6 +117,7 @@ public final class Grade implements Callable<Integer> {
     Files.writeString(report.resolve("report.txt"), result.text());
     Files.writeString(report.resolve("result.json"), result.json());
     Files.writeString(report.resolve("results.json"), result.gradescope());
+    Files.writeString(report.resolve("summary.md"), result.markdown());
     return result;
   }
 
@@ -157,7 +158,17 @@ public final class Grade implements Callable<Integer> {
         int at = console.indexOf("booting the grading VM (") + 24;
         accel = console.substring(at, console.indexOf(')', at)); // probed once a batch
       }
-      return Files.exists(results) ? readCapped(results) : new byte[0];
+      if (!Files.exists(results)) {
+        return new byte[0];
+      }
+      byte[] raw = readCapped(results);
+      int end = 0;
+      while (end < raw.length && raw[end] != 0) {
+        end++;
+      }
+      raw = java.util.Arrays.copyOf(raw, end); // the disk's used part: kept as the run's evidence
+      Files.write(results, raw);
+      return raw;
     } finally {
       stage.delete();
     }

@@ -124,6 +124,20 @@ record Result(String learner, List<Line> lines, List<String> notes, double secon
     return s.append("\n  ]\n}\n").toString();
   }
 
+  /** The points in Markdown: a CI job's summary. */
+  String markdown() {
+    StringBuilder s = new StringBuilder("### " + learner + ": " + score() + "/" + total() + "\n\n| lab | points |\n|---|---|\n");
+    perLab().forEach((lab, p) -> s.append("| ").append(lab).append(" | ").append(p[0]).append('/').append(p[1]).append(" |\n"));
+    s.append("\n| test | points |\n|---|---|\n");
+    for (Line l : lines) {
+      s.append("| ").append(l.passed() ? "✅ " : "❌ ").append(l.entry().module()).append(": ")
+          .append(l.entry().test().replace("|", "\\|")).append(" | ").append(l.score()).append('/')
+          .append(l.entry().points()).append(" |\n");
+    }
+    notes.forEach(n -> s.append("\n- ").append(n.replace("\n", " ")));
+    return s.append('\n').toString();
+  }
+
   /** One RFC 4180 row of the batch's summary.csv. */
   String csvRow() {
     return Csv.row(learner, String.valueOf(score()), String.valueOf(total()),

@@ -31,6 +31,7 @@ final class RunScript {
           echo "VM: $(uname -r), $(nproc) cpus, cgroup $(stat -fc %%T /sys/fs/cgroup)"
         fi
         T=$(mktemp -d)
+        trap 'rm -rf "$T"' EXIT
         cp=$(echo "$G"/lib/*.jar | tr ' ' ':')
         for module in %s; do
           mkdir -p "$T/$module"
@@ -52,7 +53,7 @@ final class RunScript {
         } | head -c 15000000 > "$OUT"
         sync
         echo "GRADING: reports written"
-        if [ $$ = 1 ]; then echo o > /proc/sysrq-trigger; sleep 60; fi
+        if [ $$ = 1 ]; then sleep 60 & echo o > /proc/sysrq-trigger; wait; fi # PID 1 waits for the power to go
         """.formatted(String.join(" ", modules), selectors);
   }
 }
