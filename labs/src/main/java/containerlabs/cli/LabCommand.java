@@ -8,6 +8,7 @@ import containerlabs.engine.Feature;
 import containerlabs.engine.InitCommand;
 import containerlabs.handout.Todo;
 import containerlabs.image.ImageException;
+import containerlabs.kernel.Architecture;
 import containerlabs.kernel.Kernel;
 import containerlabs.kernel.SyscallException;
 import containerlabs.kernel.Trace;
@@ -77,6 +78,10 @@ public abstract class LabCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    String unsupported = Architecture.refusal(); // before JNA, which may have no native half here
+    if (unsupported != null) {
+      throw new ContainerException(ExitStatus.RUNTIME_ERROR, unsupported);
+    }
     if (Kernel.geteuid() != 0) {
       throw new ContainerException(ExitStatus.RUNTIME_ERROR, "must run as root, to create"
           + " namespaces (CAP_SYS_ADMIN): run the same command with sudo in front");

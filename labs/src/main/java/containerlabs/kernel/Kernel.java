@@ -25,7 +25,6 @@ public final class Kernel {
   public static final int PR_CAPBSET_DROP = 24;
 
   private static final LibC C = LibC.INSTANCE;
-  private static final long SYS_PIVOT_ROOT = 155; // x86_64
   private static final int CLOSE_RANGE_CLOEXEC = 1 << 2;
 
   /** Keeps JNA's cleaner thread alive for the life of the JVM: see {@link #startHelperThreads}. */
@@ -76,7 +75,8 @@ public final class Kernel {
 
   public static void pivotRoot(String newRoot, String putOld) {
     String call = "pivot_root(" + quote(newRoot) + ", " + quote(putOld) + ")";
-    invoke(call, "pivot_root " + newRoot + " " + putOld, () -> C.syscall(SYS_PIVOT_ROOT, newRoot, putOld));
+    invoke(call, "pivot_root " + newRoot + " " + putOld,
+        () -> C.syscall(Architecture.current().pivotRoot, newRoot, putOld));
   }
 
   public static void chdir(String path) {
