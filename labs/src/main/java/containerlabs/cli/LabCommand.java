@@ -6,12 +6,11 @@ import containerlabs.engine.Engine;
 import containerlabs.engine.ExitStatus;
 import containerlabs.engine.Feature;
 import containerlabs.engine.InitCommand;
-import containerlabs.handout.Todo;
-import containerlabs.image.ImageException;
 import containerlabs.kernel.Architecture;
 import containerlabs.kernel.Kernel;
 import containerlabs.kernel.SyscallException;
 import containerlabs.kernel.Trace;
+import containerlabs.tool.Version;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -134,7 +133,7 @@ public abstract class LabCommand implements Callable<Integer> {
       err.flush();
       return ce.exitStatus();
     }
-    if (e instanceof SyscallException || e instanceof ImageException || e instanceof Todo.Unsolved) {
+    if (e instanceof SyscallException) {
       err.println(name + ": " + e.getMessage());
       err.flush();
       return ExitStatus.RUNTIME_ERROR;

@@ -44,7 +44,7 @@ public final class Grade implements Callable<Integer> {
   private final Path reference = Path.of("").toAbsolutePath();
 
   public static void main(String... args) {
-    containerlabs.cli.Tool.main("grade", new Grade(), args);
+    containerlabs.tool.Tool.main("grade", new Grade(), args);
   }
 
   @Override
