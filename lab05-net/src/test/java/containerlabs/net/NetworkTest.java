@@ -111,10 +111,15 @@ class NetworkTest {
   void publishedPortOnLocalhost() throws Exception {
     int port = ThreadLocalRandom.current().nextInt(10000, 20000);
     Process container = lab.start("-p", port + ":80", "--", "sh", "-c", "echo published | nc -l -p 80");
-    String answer = readFrom(new InetSocketAddress("127.0.0.1", port)); // from this JVM, on the host
-    Result run = LabRunner.finish(container);
-    assertEquals("published", answer, run::toString);
-    assertEquals(0, run.exitStatus(), run::toString);
+    try {
+      String answer = readFrom(new InetSocketAddress("127.0.0.1", port)); // from this JVM, on the host
+      Result run = LabRunner.finish(container);
+      assertEquals("published", answer, run::toString);
+      assertEquals(0, run.exitStatus(), run::toString);
+    } finally {
+      container.destroy(); // if it never answered: SIGTERM, the lab stops its container and cleans up
+      container.waitFor(10, TimeUnit.SECONDS);
+    }
   }
 
   @Test
