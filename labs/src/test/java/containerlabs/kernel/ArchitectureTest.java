@@ -16,19 +16,20 @@ class ArchitectureTest {
   @Test
   @DisplayName("x86_64: pivot_root is 155, as in arch/x86/entry/syscalls/syscall_64.tbl")
   void x86_64() {
-    Architecture x86 = Architecture.of("amd64"); // Java's name for x86_64
-    assertEquals(Architecture.X86_64, x86);
-    assertEquals(155, x86.pivotRoot);
-    assertEquals("amd64", x86.imageName);
+    check("amd64", Architecture.X86_64, 155, "amd64"); // amd64: Java's name for x86_64
   }
 
   @Test
   @DisplayName("aarch64: pivot_root is 41, as in include/uapi/asm-generic/unistd.h (155 is getpgid there)")
   void aarch64() {
-    Architecture arm = Architecture.of("aarch64");
-    assertEquals(Architecture.AARCH64, arm);
-    assertEquals(41, arm.pivotRoot);
-    assertEquals("arm64", arm.imageName);
+    check("aarch64", Architecture.AARCH64, 41, "arm64");
+  }
+
+  private static void check(String osArch, Architecture expected, long pivotRoot, String imageName) {
+    Architecture architecture = Architecture.of(osArch);
+    assertEquals(expected, architecture);
+    assertEquals(pivotRoot, architecture.pivotRoot);
+    assertEquals(imageName, architecture.imageName);
   }
 
   @Test
