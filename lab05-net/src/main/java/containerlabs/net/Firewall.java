@@ -4,6 +4,8 @@ import containerlabs.engine.ContainerException;
 import containerlabs.engine.ExitStatus;
 import containerlabs.kernel.Trace;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -11,7 +13,8 @@ import java.util.List;
  * NAT and published ports, in an nftables table that belongs to this project alone:
  * {@code ip container_labs}. Containers' traffic to the outside leaves with the host's
  * address (masquerade); a published port is an element of the map {@code ports}, from
- * protocol and host port to the container's address and port (DNAT).
+ * protocol and host port to the container's address and port (DNAT), also from the host's
+ * own 127.0.0.1.
  */
 final class Firewall {
   static final String TABLE = "ip container_labs";
@@ -31,20 +34,43 @@ final class Firewall {
         // Leaving by any other device than the bridge, the containers' traffic takes the
         // address of that device, so that answers come back to the host.
         + "  chain postrouting { type nat hook postrouting priority srcnat;"
-        + " ip saddr " + subnet + " oifname != \"" + bridge + "\" masquerade; }\n"
+        + " ip saddr " + subnet + " oifname != \"" + bridge + "\" masquerade;"
+        // ...and from the host's 127.0.0.1 to a container, the bridge's address: the
+        // container would answer 127.0.0.1 to itself.
+        + " ip saddr 127.0.0.0/8 oifname \"" + bridge + "\" masquerade; }\n"
+        // On the wire, no packet from a container is to or from 127.0.0.0/8: were it let in
+        // (route_localnet lets the kernel route it), a container could reach what listens on
+        // the host's 127.0.0.1 alone. Answers to the host's connections are to the bridge's address.
+        + "  chain localnet { type filter hook prerouting priority raw;"
+        + " iifname \"" + bridge + "\" ip daddr 127.0.0.0/8 drop;"
+        + " iifname \"" + bridge + "\" ip saddr 127.0.0.0/8 drop; }\n"
         + "  chain forward { type filter hook forward priority filter;"
         + " iifname \"" + bridge + "\" accept; oifname \"" + bridge + "\" accept; }\n"
         + "}\n";
     nft(true, "-f", "-", table);
+    // By default the kernel never routes 127.0.0.0/8 off the loopback device, so a connection
+    // to the host's 127.0.0.1, sent on to a container, would be dropped. Allow it on the
+    // bridge alone (never host-wide), now that the localnet chain guards it; the setting goes
+    // with the device when the bridge is removed.
+    Path localnet = Path.of("/proc/sys/net/ipv4/conf", bridge, "route_localnet");
+    Trace.note("echo 1 > " + localnet);
+    try {
+      Files.writeString(localnet, "1");
+    } catch (IOException e) {
+      throw new ContainerException(ExitStatus.RUNTIME_ERROR, "cannot set route_localnet on " + bridge
+          + " (" + e.getMessage() + "): remove the bridge with ip link del " + bridge + " and run again");
+    }
   }
 
+  /** Whether the table is there as this version makes it (an earlier one had no localnet chain). */
   static boolean exists() {
-    return nft(false, "list", "table", "ip", "container_labs");
+    return nft(false, "list", "chain", "ip", "container_labs", "localnet");
   }
 
   /**
    * The table is made with the bridge, not checked for each container; if it has gone since
-   * (nft flush ruleset), the first container that publishes a port makes it again.
+   * (nft flush ruleset), or an earlier version made it, the first container that publishes
+   * a port makes it again.
    */
   static void publish(PortMapping port, int address, Subnet subnet, String bridge) {
     if (!exists()) {

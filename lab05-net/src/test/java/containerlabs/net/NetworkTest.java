@@ -2,6 +2,7 @@ package containerlabs.net;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import containerlabs.testing.Guide;
@@ -13,9 +14,11 @@ import containerlabs.testing.Points;
 import containerlabs.testing.NetworkNamespaces;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -105,6 +108,51 @@ class NetworkTest {
       Result run = LabRunner.finish(container);
       assertEquals("published", answer, run::toString);
       assertEquals(0, run.exitStatus(), run::toString);
+    }
+  }
+
+  @Test
+  @DisplayName("a published port answers on the host's own 127.0.0.1 too")
+  void publishedPortOnLocalhost() throws Exception {
+    int port = ThreadLocalRandom.current().nextInt(10000, 20000);
+    Process container = lab.start("-p", port + ":80", "--", "sh", "-c", "echo published | nc -l -p 80");
+    try {
+      String answer = readFrom(new InetSocketAddress("127.0.0.1", port)); // from this JVM, on the host
+      Result run = LabRunner.finish(container);
+      assertEquals("published", answer, run::toString);
+      assertEquals(0, run.exitStatus(), run::toString);
+    } finally {
+      container.destroy(); // if it never answered: SIGTERM, the lab stops its container and cleans up
+      container.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  @DisplayName("yet nothing on the bridge reaches what listens on the host's 127.0.0.1 alone")
+  void localhostStaysTheHosts() throws Exception {
+    // The bridge and its firewall, as a published port leaves them: routing of 127.0.0.0/8
+    // allowed on lab0. A namespace on the bridge plays a container that crafts packets to
+    // the host's 127.0.0.1 (root in a container keeps CAP_NET_RAW).
+    Result published = lab.run("-p", ThreadLocalRandom.current().nextInt(10000, 20000) + ":80", "--", "true");
+    assertEquals(0, published.exitStatus(), published::toString);
+    try (ServerSocket secret = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        ServerSocket open = new ServerSocket(0, 1, InetAddress.getByName("172.29.0.1"))) {
+      Host.sh("ip netns add labtest-lo && ip link add labtestlo type veth peer name eth0 netns labtest-lo"
+          + " && ip link set labtestlo master lab0 up && ip -n labtest-lo addr add 172.29.0.250/24 dev eth0"
+          + " && ip -n labtest-lo link set eth0 up"
+          + " && ip netns exec labtest-lo sysctl -qw net.ipv4.conf.eth0.route_localnet=1"
+          + " && ip -n labtest-lo route add 127.0.0.1/32 via 172.29.0.1 dev eth0");
+      try {
+        for (ServerSocket server : List.of(open, secret)) {
+          Host.shQuiet("ip netns exec labtest-lo timeout 2 busybox nc "
+              + server.getInetAddress().getHostAddress() + " " + server.getLocalPort() + " </dev/null");
+          server.setSoTimeout(100); // a connection made is waiting to be accepted
+        }
+        open.accept().close(); // the way through the bridge works...
+        assertThrows(SocketTimeoutException.class, secret::accept, "a namespace on the bridge reached 127.0.0.1");
+      } finally {
+        Host.sh("ip link del labtestlo 2>/dev/null; ip netns del labtest-lo");
+      }
     }
   }
 

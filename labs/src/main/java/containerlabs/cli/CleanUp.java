@@ -3,6 +3,7 @@ package containerlabs.cli;
 import containerlabs.engine.Engine;
 import containerlabs.kernel.Kernel;
 import containerlabs.kernel.Trace;
+import containerlabs.tool.Tool;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;

@@ -6,11 +6,11 @@ import containerlabs.engine.Engine;
 import containerlabs.engine.ExitStatus;
 import containerlabs.engine.Feature;
 import containerlabs.engine.InitCommand;
-import containerlabs.handout.Todo;
-import containerlabs.image.ImageException;
+import containerlabs.kernel.Architecture;
 import containerlabs.kernel.Kernel;
 import containerlabs.kernel.SyscallException;
 import containerlabs.kernel.Trace;
+import containerlabs.tool.Version;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -77,6 +77,10 @@ public abstract class LabCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    String unsupported = Architecture.refusal(); // before JNA, which may have no native half here
+    if (unsupported != null) {
+      throw new ContainerException(ExitStatus.RUNTIME_ERROR, unsupported);
+    }
     if (Kernel.geteuid() != 0) {
       throw new ContainerException(ExitStatus.RUNTIME_ERROR, "must run as root, to create"
           + " namespaces (CAP_SYS_ADMIN): run the same command with sudo in front");
@@ -129,7 +133,7 @@ public abstract class LabCommand implements Callable<Integer> {
       err.flush();
       return ce.exitStatus();
     }
-    if (e instanceof SyscallException || e instanceof ImageException || e instanceof Todo.Unsolved) {
+    if (e instanceof SyscallException) {
       err.println(name + ": " + e.getMessage());
       err.flush();
       return ExitStatus.RUNTIME_ERROR;

@@ -14,40 +14,48 @@ import java.util.List;
 final class ContainerThread extends Thread {
   private final Container container;
   private final List<Feature> features;
-  private final List<String> initCommand;
+  private final InitCommand init;
+  private final Terminal terminal = new Terminal();
   private volatile int waitStatus = -1;
   private volatile RuntimeException failure;
 
-  ContainerThread(Container container, List<Feature> features, List<String> initCommand) {
+  ContainerThread(Container container, List<Feature> features, InitCommand init) {
     super("container-" + container.id());
     this.container = container;
     this.features = features;
-    this.initCommand = initCommand;
+    this.init = init;
   }
 
-  // tag::run[]
   @Override
   public void run() {
     try {
-      int namespaces = features.stream().mapToInt(Feature::namespaces).reduce(0, (a, b) -> a | b);
-      if (namespaces != 0) {
-        Kernel.unshare(namespaces);
-      }
-      for (Feature feature : features) {
-        feature.configureNamespaces(container);
-      }
-      Terminal terminal = new Terminal();
-      int pid = Kernel.spawn(initCommand.get(0), initCommand, initEnvironment(), terminal.interactive());
-      if (container.started(pid)) {
-        Kernel.kill(pid, Kernel.SIGKILL); // the lab was told to stop while this thread began
-      }
-      terminal.giveTo(pid);
-      waitStatus = Kernel.waitpid(pid);
-      container.reaped();
-      terminal.takeBack();
+      startInitAndWait();
     } catch (RuntimeException e) {
-      failure = e;
+      failure = e; // for the lab's thread, see waitStatus()
     }
+  }
+
+  // tag::run[]
+  private void startInitAndWait() {
+    int namespaces = features.stream().mapToInt(Feature::namespaces).reduce(0, (a, b) -> a | b);
+    if (namespaces != 0) {
+      Kernel.unshare(namespaces);
+    }
+    for (Feature feature : features) {
+      feature.configureNamespaces(container);
+    }
+    int pid = Kernel.spawn(init.argv(), init.shortForm(), initEnvironment(), terminal.interactive());
+    // tag::plumbing[]
+    if (container.started(pid)) {
+      Kernel.kill(pid, Kernel.SIGKILL); // the lab was told to stop while this thread began
+    }
+    terminal.giveTo(pid);
+    // end::plumbing[]
+    waitStatus = Kernel.waitpid(pid);
+    // tag::plumbing[]
+    container.reaped();
+    terminal.takeBack();
+    // end::plumbing[]
   }
   // end::run[]
 

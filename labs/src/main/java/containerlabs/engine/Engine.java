@@ -50,7 +50,7 @@ public final class Engine {
         }
         Kernel.startHelperThreads();
         ContainerThread thread =
-            new ContainerThread(container, features, InitCommand.of(lab, container.id(), labArguments));
+            new ContainerThread(container, features, InitCommand.of(lab, container, labArguments));
         thread.start();
         join(thread);
         int status = ExitStatus.of(thread.waitStatus());
@@ -107,20 +107,26 @@ public final class Engine {
    */
   // tag::init[]
   public void init(Container container) {
+    // tag::plumbing[]
     // The init's parent is the container's thread in the lab: if the lab dies (even by
     // SIGKILL), the kernel kills the init, and with PID 1 the whole container.
     Kernel.prctl(Kernel.PR_SET_PDEATHSIG, Kernel.SIGKILL);
     ClassDirectories.preload();
+    // end::plumbing[]
     for (Feature feature : features) {
       feature.initContainer(container);
     }
+    // tag::plumbing[]
     Checkpoint.reached("setup", null);
+    // end::plumbing[]
     Map<String, String> environment = container.environment();
     String path = CommandPath.resolve(container.command().get(0), environment.get("PATH"));
     List<String> envp = new ArrayList<>();
     environment.forEach((name, value) -> envp.add(name + "=" + value));
+    // tag::plumbing[]
     // The JVM opens its jars without O_CLOEXEC; none of them may reach the command.
     Kernel.closeOnExecFrom(3);
+    // end::plumbing[]
     try {
       Kernel.execve(path, container.command(), envp);
     } catch (SyscallException e) {

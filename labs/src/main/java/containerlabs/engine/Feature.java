@@ -29,7 +29,13 @@ public interface Feature {
    */
   default void configureNamespaces(Container container) {}
 
-  /** In the init process, inside every namespace, before the command replaces it. */
+  /**
+   * In the init, inside every namespace, before the command replaces it. The init is a second
+   * JVM, with features of its own: their option fields are set (decoded from the init's
+   * arguments, see the CLI's {@code InitArguments}), but no field that {@link #prepare} or
+   * {@link #configureNamespaces} set in the lab's JVM. What the init needs of prepare's work,
+   * prepare writes into the container's state directory, which the init finds by its id.
+   */
   default void initContainer(Container container) {}
 
   /** On the host, once the container has ended, before clean-up: report what happened. */

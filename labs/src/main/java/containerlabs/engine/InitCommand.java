@@ -12,8 +12,12 @@ import java.util.List;
 /**
  * How the lab starts its init: the same lab again, in a new JVM, with {@code init} and the
  * container's id before the lab's own arguments (runc does the same with {@code runc init}).
+ *
+ * @param argv the init's whole command line
+ * @param shortForm what --trace shows of it: {@code java ... Lab01 init ID ... -- hostname},
+ *     without the JVM's options, the class path and the lab's encoded options
  */
-public final class InitCommand {
+public record InitCommand(List<String> argv, String shortForm) {
   /**
    * A short-lived JVM: start fast, stay small, leave no files in /tmp; and write its
    * messages in UTF-8, though it gets no locale from its almost empty environment. The
@@ -32,9 +36,7 @@ public final class InitCommand {
    */
   public static final String MARKER = "CONTAINER_LABS_INIT";
 
-  private InitCommand() {}
-
-  static List<String> of(Class<?> lab, String id, List<String> labArguments) {
+  static InitCommand of(Class<?> lab, Container container, List<String> labArguments) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(JVM_OPTIONS);
@@ -54,9 +56,11 @@ public final class InitCommand {
     command.add(classPath(lab));
     command.add(lab.getName());
     command.add("init");
-    command.add(id);
+    command.add(container.id());
     command.addAll(labArguments);
-    return command;
+    String shortForm = "java ... " + lab.getSimpleName() + " init " + container.id() + " ... -- "
+        + String.join(" ", container.command());
+    return new InitCommand(List.copyOf(command), shortForm);
   }
 
   /**

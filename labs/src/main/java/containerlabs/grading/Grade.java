@@ -55,7 +55,7 @@ public final class Grade implements Callable<Integer> {
   private String accel = System.getenv("VM_ACCEL");
 
   public static void main(String... args) {
-    containerlabs.cli.Tool.main("grade", new Grade(), args);
+    containerlabs.tool.Tool.main("grade", new Grade(), args);
   }
 
   @Override

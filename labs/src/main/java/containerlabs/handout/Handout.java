@@ -25,7 +25,7 @@ public final class Handout implements Callable<Integer> {
   Path target;
 
   public static void main(String... args) {
-    containerlabs.cli.Tool.main("handout", new Handout(), args);
+    containerlabs.tool.Tool.main("handout", new Handout(), args);
   }
 
   @Override

@@ -1,5 +1,8 @@
 package containerlabs.handout;
 
+import containerlabs.engine.ContainerException;
+import containerlabs.engine.ExitStatus;
+
 /**
  * What a handout's stubs call where the learner's code goes: it compiles anywhere (in a
  * method of any return type, as {@code return Todo.fail(…)}) and fails when it runs, with
@@ -13,11 +16,11 @@ public final class Todo {
   }
 
   /** A part of a lab not written yet: the lab reports it in one line, exit 125. */
-  public static final class Unsolved extends RuntimeException {
+  public static final class Unsolved extends ContainerException {
     private static final long serialVersionUID = 1L;
 
     Unsolved(String message) {
-      super(message);
+      super(ExitStatus.RUNTIME_ERROR, message);
     }
   }
 }

@@ -1,5 +1,6 @@
 package containerlabs.image;
 
+import containerlabs.kernel.Architecture;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -114,9 +115,10 @@ public final class ImageImport {
         throw new ImageException("unexpected image manifest: an index lists no manifest");
       }
       Object chosen = manifests.get(0);
+      String architecture = Architecture.current().imageName;
       for (Object m : manifests) { // a multi-platform index: take this machine's
         Object platform = Json.object(m, "manifest").get("platform");
-        if (platform instanceof Map<?, ?> p && "amd64".equals(p.get("architecture"))) {
+        if (platform instanceof Map<?, ?> p && architecture.equals(p.get("architecture"))) {
           chosen = m;
           break;
         }

@@ -1,6 +1,7 @@
 package containerlabs.image;
 
-import containerlabs.cli.Version;
+import containerlabs.tool.Tool;
+import containerlabs.tool.Version;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -19,7 +20,7 @@ public final class Images {
   private static final ImageStore STORE = new ImageStore();
 
   public static void main(String... args) {
-    containerlabs.cli.Tool.main("images", new Images(), args);
+    Tool.main("images", new Images(), args);
   }
 
   @Command(name = "list", description = "List the images.")

@@ -25,7 +25,6 @@ public final class Kernel {
   public static final int PR_CAPBSET_DROP = 24;
 
   private static final LibC C = LibC.INSTANCE;
-  private static final long SYS_PIVOT_ROOT = 155; // x86_64
   private static final int CLOSE_RANGE_CLOEXEC = 1 << 2;
 
   /** Keeps JNA's cleaner thread alive for the life of the JVM: see {@link #startHelperThreads}. */
@@ -76,7 +75,8 @@ public final class Kernel {
 
   public static void pivotRoot(String newRoot, String putOld) {
     String call = "pivot_root(" + quote(newRoot) + ", " + quote(putOld) + ")";
-    invoke(call, "pivot_root " + newRoot + " " + putOld, () -> C.syscall(SYS_PIVOT_ROOT, newRoot, putOld));
+    invoke(call, "pivot_root " + newRoot + " " + putOld,
+        () -> C.syscall(Architecture.current().pivotRoot, newRoot, putOld));
   }
 
   public static void chdir(String path) {
@@ -226,13 +226,15 @@ public final class Kernel {
   }
 
   /**
-   * posix_spawn(3): start {@code path} as a child of this thread, in this thread's
+   * posix_spawn(3): start {@code argv[0]} as a child of this thread, in this thread's
    * namespaces. Signal dispositions and mask are reset and no descriptor above 2 is
    * inherited, so the child starts clean whatever the JVM had. With {@code ownProcessGroup}
-   * it leads a new process group, which can be given the terminal.
+   * it leads a new process group, which can be given the terminal. {@code shown} is what the
+   * trace shows of argv (a JVM's is hundreds of characters of options).
    */
-  public static int spawn(String path, List<String> argv, List<String> env, boolean ownProcessGroup) {
-    String call = "posix_spawn(" + quote(path) + ", " + list(argv) + ")";
+  public static int spawn(List<String> argv, String shown, List<String> env, boolean ownProcessGroup) {
+    String path = argv.get(0);
+    String call = "posix_spawn(" + shown + ")";
     Memory actions = new Memory(256); // posix_spawn_file_actions_t is 80 bytes in glibc
     Memory attr = new Memory(512); // posix_spawnattr_t is 336 bytes in glibc
     Memory none = new Memory(128); // sigset_t
@@ -357,7 +359,7 @@ public final class Kernel {
   }
 
   private static String list(List<String> items) {
-    // A class path is hundreds of characters of jars: elide it, keep every other argument.
+    // An argument longer than a line (a script, a class path) is elided; every other one is kept.
     return items.stream().map(s -> s.length() > 80 ? "..." : quote(s))
         .collect(Collectors.joining(", ", "[", "]"));
   }

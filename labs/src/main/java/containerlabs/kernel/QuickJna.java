@@ -2,6 +2,7 @@ package containerlabs.kernel;
 
 import com.sun.jna.Library;
 import com.sun.jna.Native;
+import com.sun.jna.Platform;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URL;
@@ -17,7 +18,6 @@ import java.nio.file.StandardCopyOption;
  * a copy of the native half, unpacked once into the labs' folder.
  */
 final class QuickJna {
-  private static final String DISPATCH = "com/sun/jna/linux-x86-64/libjnidispatch.so";
   private static final Path CACHE = Path.of("/var/lib/container-labs/jna");
 
   private QuickJna() {}
@@ -62,7 +62,10 @@ final class QuickJna {
     if (Files.exists(target)) {
       return target;
     }
-    URL resource = QuickJna.class.getClassLoader().getResource(DISPATCH);
+    // Where JNA's jar keeps it for this machine, e.g. linux-x86-64 or linux-aarch64. Platform
+    // only reads system properties: JNA's native half is not loaded yet.
+    String dispatch = "com/sun/jna/" + Platform.RESOURCE_PREFIX + "/libjnidispatch.so";
+    URL resource = QuickJna.class.getClassLoader().getResource(dispatch);
     if (resource == null) {
       return null;
     }

@@ -1,4 +1,4 @@
-package containerlabs.cli;
+package containerlabs.tool;
 
 import java.io.IOException;
 import java.io.InputStream;

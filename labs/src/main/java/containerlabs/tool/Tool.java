@@ -1,9 +1,9 @@
-package containerlabs.cli;
+package containerlabs.tool;
 
 import picocli.CommandLine;
 
 /**
- * The project's tools (images, handout, grade) end like the labs: an error is one line,
+ * The project's tools (images, handout, grade, clean) end like the labs: an error is one line,
  * "{@code name: message}", and exit status 125, never a stack trace.
  */
 public final class Tool {
