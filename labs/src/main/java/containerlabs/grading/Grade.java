@@ -141,6 +141,17 @@ public final class Grade implements Callable<Integer> {
         }
       }
       Process process = builder.redirectErrorStream(true).start();
+      // Ctrl-C or kill of the grader: the VM (or the in-place run) and the stage go with it.
+      Thread stop = new Thread(() -> {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        try {
+          stage.delete();
+        } catch (IOException e) {
+          // the JVM is ending: nothing else to try
+        }
+      });
+      Runtime.getRuntime().addShutdownHook(stop);
       Path log = report.resolve(inPlace ? "run.log" : "vm.log");
       Thread copier = new Thread(() -> copyCapped(process.getInputStream(), log));
       copier.start();
@@ -150,6 +161,7 @@ public final class Grade implements Callable<Integer> {
         process.waitFor();
       }
       copier.join();
+      Runtime.getRuntime().removeShutdownHook(stop);
       if (process.exitValue() == 124 || process.exitValue() == 137) {
         notes.add("timed out after " + timeout + " s: the VM was killed");
       }

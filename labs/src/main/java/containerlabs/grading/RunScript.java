@@ -42,6 +42,7 @@ final class RunScript {
           fi
           cp="$cp:$T/$module"
         done
+        cd "$G"
         java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "$cp" org.junit.platform.console.ConsoleLauncher \\
           execute --disable-banner --details=none --disable-ansi-colors --reports-dir="$T/reports" \\
           --exclude-tag=reliability --exclude-tag=in-process %s > "$T/tests.log" 2>&1
