@@ -34,9 +34,9 @@ class GuidePastesTest {
 
     /** A listing line that is a command a learner would paste (transcripts start it with "# "). */
     private static final Pattern COMMAND = Pattern.compile(
-            "^(# )?(\\./lab|sudo|mvn|java|ip|cat|vagrant|cd|nft|nsenter|mount|umount|mkdir|sysctl|"
-                    + "setpriv|hostname|grep|ls|kill|pkill|pgrep|echo|docker|busybox|find|"
-                    + "CONTAINER_LABS_PAUSE=|LAB_NO_BUILD=|scripts/|docs/|\\()(\\s|$|\\S)");
+            "^(# )?(((\\./lab|sudo|mvn|java|ip|cat|vagrant|cd|nft|nsenter|mount|umount|mkdir|sysctl|"
+                    + "setpriv|hostname|grep|ls|kill|pkill|pgrep|echo|docker|busybox|find)(\\s|$))"
+                    + "|CONTAINER_LABS_PAUSE=|LAB_NO_BUILD=|scripts/|docs/|\\(\\./lab)");
 
     private static Path source;
     private static Path transcripts;
@@ -189,8 +189,8 @@ class GuidePastesTest {
                 prose(paragraph, paragraphStart, file);
                 paragraph.setLength(0);
                 verbatim = line;
-                // [source] alone is Java here (:source-language: java); diagrams are not commands.
-                code = blockStyle.matches("\\[(source|source,\\s*java.*|plantuml.*|ditaa.*)]")
+                // The labs' Java code is quoted by tag and compiled; diagrams are not commands.
+                code = blockStyle.matches("\\[(source,\\s*java.*|plantuml.*|ditaa.*)]")
                         || line.startsWith("/") || line.startsWith("+");
                 blockStyle = "";
                 continue;
