@@ -57,6 +57,7 @@ record lab05-table                  "(./lab 5 -p 8080:80 -- sleep 12 &); sleep 8
 record lab05-errors                 './lab 5 --ip 10.9.9.9/24 -- true; ./lab 5 --net wifi -- true; ./lab 5 -p 70000:80 -- true'
 record lab06-oom                    './lab 6 -m 32m -- dd if=/dev/zero of=/dev/null bs=64M count=1'
 record lab06-fits                   './lab 6 -m 128m --stats -- dd if=/dev/zero of=/dev/null bs=64M count=1'
+record lab06-pids                   "./lab 6 --pids-limit 5 --stats -- sh -c 'for i in 1 2 3 4 5; do sleep 1 & done; wait'"
 record lab06-cpu                    "./lab 6 --cpus 0.2 --stats -- sh -c \"sh -c 'while :; do :; done' & sleep 3; kill \\\$!\""
 record lab06-bomb                   "./lab 6 --pids-limit 20 --stats -- sh -c 'bomb() { bomb | bomb & }; bomb 2>/dev/null; i=0; while [ \$i -lt 100000 ]; do i=\$((i+1)); done'"
 record lab06-cgroup                 './lab 6 -m 64m -- cat /proc/self/cgroup'

@@ -88,13 +88,17 @@ public final class Handout implements Callable<Integer> {
   }
 
   /** The repository's files: what git tracks, or (no git) everything but build output. */
+  static final String ANSWERS = "docs/src/docs/asciidoc/92-answers.adoc";
+
   private static List<Path> files(Path repo) throws IOException {
     List<Path> files = new ArrayList<>();
     try (Stream<Path> all = Files.walk(repo)) {
       all.filter(Files::isRegularFile).filter(p -> {
         String rel = repo.relativize(p).toString();
         return !rel.startsWith(".git/") && !rel.contains("/target/") && !rel.startsWith("target/")
-            && !rel.startsWith(".vagrant/") && !rel.equals(".lab-build.log");
+            && !rel.startsWith(".vagrant/") && !rel.equals(".lab-build.log")
+            // The instructor's own: the answers to the guide's questions, and the class's grades.
+            && !rel.equals(ANSWERS) && !rel.startsWith("grades/");
       }).forEach(files::add);
     }
     return files;
