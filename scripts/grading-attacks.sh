@@ -40,8 +40,10 @@ echo "not a checkout" > "$batch/e-plain-file"
 checkout f-honest
 
 say "the host before: this checkout's files, and a classmate's grade already written"
-before=$(git -C "$repo" status --porcelain --untracked-files=all | grep -v '^?? grades/' | md5sum)
-m2=$(find /root/.m2/repository/dev/containerlabs -type f -exec md5sum {} + 2>/dev/null | sort | md5sum)
+checkout_state() { git -C "$repo" status --porcelain --untracked-files=all | { grep -v '^?? grades/' || true; } | md5sum; }
+m2_state() { { find /root/.m2/repository/dev/containerlabs -type f -exec md5sum {} + 2>/dev/null || true; } | sort | md5sum; }
+before=$(checkout_state)
+m2=$(m2_state)
 mkdir -p "$work/grades/classmate" && echo '{"score": 3}' > "$work/grades/classmate/result.json"
 
 say "./lab grade --batch (${options[*]})"
@@ -67,12 +69,12 @@ expect c-symlink 0 "a link, copied as a link"
 expect e-plain-file 0 "not a folder: not graded"
 expect f-honest "$total" ""
 check() { if eval "$2"; then echo "ok    $1"; else echo "WRONG $1"; status=1; fi; }
-check "this checkout unchanged" '[ "$(git -C "$repo" status --porcelain --untracked-files=all | grep -v "^?? grades/" | md5sum)" = "$before" ]'
+check "this checkout unchanged" '[ "$(checkout_state)" = "$before" ]'
 check "no POISONED file anywhere in this checkout" '[ -z "$(find "$repo" -name POISONED)" ]'
-check "the installed labs unchanged" '[ "$(find /root/.m2/repository/dev/containerlabs -type f -exec md5sum {} + 2>/dev/null | sort | md5sum)" = "$m2" ]'
+check "the installed labs unchanged" '[ "$(m2_state)" = "$m2" ]'
 check "the classmate's grade unchanged" 'grep -q "\"score\": 3" "$work/grades/classmate/result.json"'
 check "the docs pom never ran" '[ ! -e /tmp/container-labs-pwned-by-docs-pom ]'
-check "no container-labs cgroup on the host" '[ -z "$(find /sys/fs/cgroup -path "*container-labs*" -type d 2>/dev/null)" ]'
+check "no container in a container-labs cgroup on the host" '[ -z "$(find /sys/fs/cgroup -path "*container-labs/*" -type d 2>/dev/null)" ]'
 check "no grading VM or stage left" '! pgrep -f "container-labs-grading" >/dev/null && [ -z "$(ls -d /var/tmp/container-labs-grading-* 2>/dev/null)" ]'
 
 say "a folder that does not exist: one line, exit 125"

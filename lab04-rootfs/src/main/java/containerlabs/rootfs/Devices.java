@@ -41,9 +41,11 @@ final class Devices {
     symlink(dev + "/stdin", "/proc/self/fd/0");
     symlink(dev + "/stdout", "/proc/self/fd/1");
     symlink(dev + "/stderr", "/proc/self/fd/2");
-    if (Kernel.isatty(0)) {
-      // The terminal the lab runs in becomes the container's console (runc does the same).
-      String tty = readlink("/proc/self/fd/0");
+    // The terminal the lab runs in becomes the container's console (runc does the same). Bound
+    // by its name, since a bind's source must be in this mount namespace; a terminal whose name
+    // leads nowhere here (a VM's console after switch_root: "/dev/console (deleted)") is left out.
+    String tty = Kernel.isatty(0) ? readlink("/proc/self/fd/0") : "";
+    if (tty.startsWith("/dev/") && Files.exists(Path.of(tty))) {
       touch(dev + "/console");
       Kernel.mount(tty, dev + "/console", null, MS_BIND, null);
     }
