@@ -1,5 +1,6 @@
 package containerlabs.net;
 
+import containerlabs.engine.Container;
 import containerlabs.engine.ContainerException;
 import containerlabs.engine.ExitStatus;
 import containerlabs.kernel.Trace;
@@ -46,7 +47,7 @@ final class Firewall {
    * The table is made with the bridge, not checked for each container; if it has gone since
    * (nft flush ruleset), the first container that publishes a port makes it again.
    */
-  static void publish(PortMapping port, int address, Subnet subnet, String bridge) {
+  static void publish(Container container, PortMapping port, int address, Subnet subnet, String bridge) {
     if (!exists()) {
       create(subnet, bridge);
     }
@@ -54,12 +55,10 @@ final class Firewall {
       throw new ContainerException(ExitStatus.RUNTIME_ERROR, "-p " + port + ": another container"
           + " publishes the host's " + port.protocol() + " port " + port.hostPort() + ": choose another");
     }
+    // Ours from here (the caller holds the address pool's lock): recorded before it is added.
+    container.madeOnHost().nftElement(TABLE, "ports", key(port));
     nft(true, "add", "element", "ip", "container_labs", "ports",
         "{ " + key(port) + " : " + Subnet.text(address) + " . " + port.containerPort() + " }");
-  }
-
-  static void unpublish(PortMapping port) {
-    nft(false, "delete", "element", "ip", "container_labs", "ports", "{ " + key(port) + " }");
   }
 
   private static String key(PortMapping port) {
