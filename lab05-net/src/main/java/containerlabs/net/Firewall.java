@@ -35,8 +35,21 @@ final class Firewall {
         + " ip saddr " + subnet + " oifname != \"" + bridge + "\" masquerade; }\n"
         + "  chain forward { type filter hook forward priority filter;"
         + " iifname \"" + bridge + "\" accept; oifname \"" + bridge + "\" accept; }\n"
+        + unpublished(bridge)
         + "}\n";
     nft(true, "-f", "-", table);
+  }
+
+  /**
+   * Only published ports are reachable from outside. Any machine that routes the bridge's
+   * subnet through this host could otherwise open a new connection to any port of any
+   * container; Docker 28 drops those too. A chain of its own after {@code forward}: an
+   * accept there ends only that chain, a drop here ends the packet. A connection that was
+   * DNATed (to a published port) passes; so do the answers to the containers' own.
+   */
+  private static String unpublished(String bridge) {
+    return "  chain unpublished { type filter hook forward priority filter + 1;"
+        + " iifname != \"" + bridge + "\" oifname \"" + bridge + "\" ct state new ct status & dnat == 0 drop; }\n";
   }
 
   static boolean exists() {
