@@ -76,6 +76,9 @@ public class RootFilesystem implements Feature {
     volumes.forEach(Volume::parse);
     layers(container);
     Path layer = CONTAINERS.resolve(container.id());
+    // Written down before it is made, so that whichever lab runs next removes it, even if this
+    // one is killed. With --keep only the work folder goes: the writes stay, to look at.
+    container.madeOnHost().tree(keep ? layer.resolve("work") : layer);
     try {
       Files.createDirectories(layer.resolve("upper"));
       Files.createDirectories(layer.resolve("work"));
@@ -177,35 +180,11 @@ public class RootFilesystem implements Feature {
 
   @Override
   public void cleanUp(Container container) {
-    Path layer = CONTAINERS.resolve(container.id());
-    boolean keepIt = Files.exists(container.stateDir().resolve("keep")) && Files.isDirectory(layer);
-    delete(keepIt ? layer.resolve("work") : layer);
-    if (keepIt) {
-      System.err.println("kept the container's writes (its upper layer) in " + layer.resolve("upper")
-          + "; remove it with rm -r " + layer);
-    }
-  }
-
-  /**
-   * The overlay goes with the container's mount namespace, which the kernel tears down a
-   * moment after the last process in it: until then its work folder is busy. Retry a little.
-   */
-  private static void delete(Path dir) {
-    for (int attempt = 0; ; attempt++) {
-      try {
-        ImageStore.deleteTree(dir);
-        return;
-      } catch (IOException e) {
-        if (attempt == 200) {
-          throw new UncheckedIOException(e);
-        }
-        try {
-          Thread.sleep(10);
-        } catch (InterruptedException interrupted) {
-          Thread.currentThread().interrupt();
-          throw new UncheckedIOException(e);
-        }
-      }
+    // The engine removes the layer (or, with --keep, its work folder): prepare() recorded it.
+    Path upper = CONTAINERS.resolve(container.id()).resolve("upper");
+    if (Files.exists(container.stateDir().resolve("keep")) && Files.isDirectory(upper)) {
+      System.err.println("kept the container's writes (its upper layer) in " + upper
+          + "; remove it with rm -r " + upper.getParent());
     }
   }
 

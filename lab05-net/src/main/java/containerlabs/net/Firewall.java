@@ -1,5 +1,6 @@
 package containerlabs.net;
 
+import containerlabs.engine.Container;
 import containerlabs.engine.ContainerException;
 import containerlabs.engine.ExitStatus;
 import containerlabs.kernel.Trace;
@@ -46,6 +47,7 @@ final class Firewall {
         + " iifname \"" + bridge + "\" ip saddr 127.0.0.0/8 drop; }\n"
         + "  chain forward { type filter hook forward priority filter;"
         + " iifname \"" + bridge + "\" accept; oifname \"" + bridge + "\" accept; }\n"
+        + unpublished(bridge)
         + "}\n";
     nft(true, "-f", "-", table);
     // By default the kernel never routes 127.0.0.0/8 off the loopback device, so a connection
@@ -62,9 +64,22 @@ final class Firewall {
     }
   }
 
-  /** Whether the table is there as this version makes it (an earlier one had no localnet chain). */
+  /**
+   * Only published ports are reachable from outside. Any machine that routes the bridge's
+   * subnet through this host could otherwise open a new connection to any port of any
+   * container; Docker 28 drops those too. A chain of its own after {@code forward}: an
+   * accept there ends only that chain, a drop here ends the packet. A connection that was
+   * DNATed (to a published port) passes; so do the answers to the containers' own.
+   */
+  private static String unpublished(String bridge) {
+    return "  chain unpublished { type filter hook forward priority filter + 1;"
+        + " iifname != \"" + bridge + "\" oifname \"" + bridge + "\" ct state new ct status & dnat == 0 drop; }\n";
+  }
+
+  /** Whether the table is there as this version makes it (earlier ones lacked these chains). */
   static boolean exists() {
-    return nft(false, "list", "chain", "ip", "container_labs", "localnet");
+    return nft(false, "list", "chain", "ip", "container_labs", "localnet")
+        && nft(false, "list", "chain", "ip", "container_labs", "unpublished");
   }
 
   /**
@@ -72,7 +87,7 @@ final class Firewall {
    * (nft flush ruleset), or an earlier version made it, the first container that publishes
    * a port makes it again.
    */
-  static void publish(PortMapping port, int address, Subnet subnet, String bridge) {
+  static void publish(Container container, PortMapping port, int address, Subnet subnet, String bridge) {
     if (!exists()) {
       create(subnet, bridge);
     }
@@ -80,12 +95,10 @@ final class Firewall {
       throw new ContainerException(ExitStatus.RUNTIME_ERROR, "-p " + port + ": another container"
           + " publishes the host's " + port.protocol() + " port " + port.hostPort() + ": choose another");
     }
+    // Ours from here (the caller holds the address pool's lock): recorded before it is added.
+    container.madeOnHost().nftElement(TABLE, "ports", key(port));
     nft(true, "add", "element", "ip", "container_labs", "ports",
         "{ " + key(port) + " : " + Subnet.text(address) + " . " + port.containerPort() + " }");
-  }
-
-  static void unpublish(PortMapping port) {
-    nft(false, "delete", "element", "ip", "container_labs", "ports", "{ " + key(port) + " }");
   }
 
   private static String key(PortMapping port) {

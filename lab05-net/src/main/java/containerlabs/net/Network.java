@@ -7,7 +7,6 @@ import containerlabs.engine.ContainerException;
 import containerlabs.engine.ExitStatus;
 import containerlabs.engine.Feature;
 import containerlabs.kernel.Kernel;
-import containerlabs.kernel.SyscallException;
 import containerlabs.netlink.Rtnetlink;
 import containerlabs.rootfs.RootFilesystem;
 import java.io.IOException;
@@ -74,8 +73,12 @@ public class Network implements Feature {
       state.setProperty("veth", hostEnd(container));
       state.setProperty("ports", String.join(",", publish));
       AddressPool.record(container, state);
+      // The host's end of the veth pair is made later, on the container's thread; it is written
+      // down now, as each published port is just before it is added, so that whichever lab
+      // runs next removes them, even if this one is killed and that one has no network.
+      container.madeOnHost().link(hostEnd(container));
       for (PortMapping port : ports) {
-        Firewall.publish(port, address, bridgeSubnet, BRIDGE);
+        Firewall.publish(container, port, address, bridgeSubnet, BRIDGE);
       }
       return null;
     });
@@ -121,36 +124,12 @@ public class Network implements Feature {
   }
   // end::inside[]
 
+  /** The veth pair and published ports were recorded in prepare(): the engine removes them. */
   @Override
   public void cleanUp(Container container) {
     if (host != null) {
       host.close(); // the container never started: the socket was not handed over
       host = null;
-    }
-    Properties state = AddressPool.recorded(container.stateDir());
-    if (state == null) {
-      return;
-    }
-    for (String spec : state.getProperty("ports", "").split(",")) {
-      if (!spec.isEmpty()) {
-        Firewall.unpublish(PortMapping.parse(spec));
-      }
-    }
-    removeVeth(state.getProperty("veth"));
-  }
-
-  /**
-   * The container's namespace goes when its last process and thread have gone, and its end
-   * of the veth pair with it, and then the host's end; but the kernel does that in the
-   * background, tens of milliseconds later. Deleting the host's end now takes both at once.
-   */
-  private static void removeVeth(String name) {
-    if (name != null && Rtnetlink.exists(name)) {
-      try (Rtnetlink netlink = Rtnetlink.open()) {
-        netlink.delete(name);
-      } catch (SyscallException e) {
-        // ENODEV: the kernel was quicker
-      }
     }
   }
 

@@ -51,6 +51,9 @@ public class Cgroups implements Feature {
     CgroupLayout layout = CgroupLayout.detect();
     Map<String, Path> dirs = cgroups(layout, container, memoryBytes != null, pids != null, quota != null);
     record(container, dirs.values());
+    // Written down before they are made: whichever lab runs next removes them, even if this
+    // lab is killed (a cgroup goes with rmdir, once no process is left in it).
+    dirs.values().stream().distinct().forEach(container.madeOnHost()::cgroup);
     Set<String> v2 = new LinkedHashSet<>();
     dirs.keySet().stream().filter(layout::isV2).filter(c -> !c.equals("cpuacct")).forEach(v2::add);
     layout.enableV2Controllers(v2);
@@ -113,13 +116,6 @@ public class Cgroups implements Feature {
     }
   }
 
-  @Override
-  public void cleanUp(Container container) {
-    for (Path dir : recorded(container)) {
-      removeCgroup(dir);
-    }
-  }
-
   /** Which cgroups this container gets: every controller the host has of these four. */
   private static Map<String, Path> cgroups(CgroupLayout layout, Container container,
       boolean memory, boolean pids, boolean cpu) {
@@ -142,30 +138,6 @@ public class Cgroups implements Feature {
   private static long oomKills(CgroupLayout layout, Path dir) {
     String file = layout.isV2("memory") ? "memory.events" : "memory.oom_control";
     return Stats.field(dir.resolve(file), "oom_kill");
-  }
-
-  /**
-   * rmdir removes a cgroup once no process is left in it. After PID 1 the kernel kills the
-   * rest, which takes a moment; anything still there after that is ended by its pid.
-   */
-  private static void removeCgroup(Path dir) {
-    for (int attempt = 0; Files.exists(dir); attempt++) {
-      try {
-        Files.delete(dir);
-      } catch (IOException e) {
-        if (attempt == 100) {
-          for (String pid : CgroupLayout.read(dir.resolve("cgroup.procs")).split("\\s+")) {
-            if (!pid.isEmpty()) {
-              Kernel.kill(Integer.parseInt(pid), Kernel.SIGKILL);
-            }
-          }
-        }
-        if (attempt > 300) {
-          throw new UncheckedIOException("cannot remove " + dir, e);
-        }
-        sleep();
-      }
-    }
   }
 
   private static void record(Container container, java.util.Collection<Path> dirs) {
@@ -193,14 +165,6 @@ public class Cgroups implements Feature {
   private static void setIfPresent(Path dir, String file, Object value) {
     if (Files.exists(dir.resolve(file))) {
       set(dir, file, value);
-    }
-  }
-
-  private static void sleep() {
-    try {
-      Thread.sleep(10);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 }

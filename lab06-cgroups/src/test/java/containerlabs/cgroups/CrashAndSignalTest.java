@@ -7,8 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import containerlabs.cli.CleanUp;
 import containerlabs.image.ImageStore;
 import containerlabs.image.Images;
+import containerlabs.net.Lab05;
+import containerlabs.rootfs.Lab04;
 import containerlabs.testing.HostState;
 import containerlabs.testing.Expect;
+import containerlabs.testing.Host;
 import containerlabs.testing.LabRunner;
 import containerlabs.testing.LabRunner.Result;
 import containerlabs.testing.LabTest;
@@ -70,9 +73,86 @@ class CrashAndSignalTest {
         : lab.run("--net", "none", "--", "true");
     assertEquals(0, cleaned.exitStatus(), cleaned::toString);
     if (cleaner.equals("./lab clean")) {
-      assertTrue(cleaned.out().startsWith("cleaned up after 1 container"), cleaned::toString);
+      List<String> lines = cleaned.lines();
+      assertTrue(lines.get(lines.size() - 1).startsWith("cleaned up after 1 container"), cleaned::toString);
     }
     assertEquals(Set.of(), HostState.now().newSince(before), "left after " + cleaner);
+  }
+
+  @ParameterizedTest(name = "{0} killed, then lab 04 runs")
+  @CsvSource({"lab05", "lab06"})
+  @DisplayName("a lab killed with a published port, then an earlier lab runs: it removes all"
+      + " the killed lab made, whatever the features, and the port can be published again")
+  void killedThenAnEarlierLabRuns(String killed) throws Exception {
+    HostState before = HostState.now();
+    int port = ThreadLocalRandom.current().nextInt(18200, 19000);
+    LabRunner killedLab = LabRunner.of(killed.equals("lab05") ? Lab05.class : Lab06.class);
+    List<String> options = new ArrayList<>(List.of("-p", port + ":80"));
+    if (killed.equals("lab06")) {
+      options.addAll(List.of("-m", "64m"));
+    }
+    Process process = start(killedLab, null, concat(options, "--", "sh", "-c", "echo running; exec sleep 120"));
+    String output = readUntil(process, "running");
+    process.destroyForcibly(); // SIGKILL
+    assertTrue(process.waitFor(20, TimeUnit.SECONDS));
+
+    Set<String> left = HostState.now().newSince(before);
+    // (Not its veth pair: the kernel removes it with the container's network namespace.)
+    List<String> expected = new ArrayList<>(List.of("state dir", "published port tcp . " + port + " :",
+        "container layer"));
+    if (killed.equals("lab06")) {
+      expected.add("cgroup");
+    }
+    for (String item : expected) {
+      assertTrue(left.stream().anyMatch(l -> l.startsWith(item)), "the killed " + killed + " should leave a "
+          + item + ": " + left + "\n" + output);
+    }
+    Result lab4 = LabRunner.of(Lab04.class).run("--", "true"); // no network, no cgroups of its own
+    assertEquals(0, lab4.exitStatus(), lab4::toString);
+    assertEquals(Set.of(), HostState.now().newSince(before), "left after lab 04 ran");
+
+    Result again = LabRunner.of(Lab05.class).run("-p", port + ":80", "--", "true");
+    assertEquals(0, again.exitStatus(), "the port should be free to publish again: " + again);
+  }
+
+  @Test
+  @DisplayName("./lab clean removes orphans whose state dir is gone: nft element, cgroups, lab* device, layer")
+  void orphansWithoutStateDir() throws Exception {
+    HostState before = HostState.now();
+    Process process = start(null, concat(ALL_FEATURES, "--", "sh", "-c", "echo running; exec sleep 60"));
+    String output = readUntil(process, "running");
+    process.destroyForcibly(); // SIGKILL
+    assertTrue(process.waitFor(20, TimeUnit.SECONDS));
+
+    Set<String> left = HostState.now().newSince(before);
+    List<String> stateDirs = left.stream().filter(l -> l.startsWith("state dir "))
+        .map(l -> l.substring("state dir ".length())).toList();
+    assertEquals(1, stateDirs.size(), left + "\n" + output);
+    for (String item : List.of("published port tcp . 18181 :", "cgroup", "container layer")) {
+      assertTrue(left.stream().anyMatch(l -> l.startsWith(item)), "the killed lab should leave a " + item
+          + ": " + left + "\n" + output);
+    }
+    ImageStore.deleteTree(Path.of(stateDirs.get(0))); // lost: nothing records what it made now
+    // A killed container's veth pair goes with its namespace; a lab* device is left when what
+    // made it was killed on the host's side (a test's NetworkNamespaces, say): one like that.
+    Host.sh("ip link add labOrphan0 type veth peer name labOrphan1");
+    Set<String> orphans = HostState.now().newSince(before);
+    assertTrue(orphans.stream().noneMatch(l -> l.startsWith("state dir")), orphans::toString);
+    assertTrue(orphans.contains("network device labOrphan0"), orphans::toString);
+
+    Result cleaned = LabRunner.of(CleanUp.class).run(Lab06.class.getName());
+    assertEquals(0, cleaned.exitStatus(), cleaned::toString);
+    for (String line : List.of("removed the orphaned nft element ip container_labs ports tcp . 18181 (to 172.",
+        "removed the orphaned network device labOrphan", "removed the orphaned cgroup /sys/fs/cgroup/",
+        "removed the orphaned container layer /var/lib/container-labs/containers/")) {
+      assertTrue(cleaned.lines().stream().anyMatch(l -> l.startsWith(line)), "expected a line '" + line
+          + "…': " + cleaned);
+    }
+    assertTrue(cleaned.lines().get(cleaned.lines().size() - 1).startsWith(
+        "cleaned up after 0 container(s) whose lab had gone; "), cleaned::toString);
+    assertEquals(Set.of(), HostState.now().newSince(before), "left after ./lab clean");
+    Result again = LabRunner.of(CleanUp.class).run(Lab06.class.getName());
+    assertEquals("nothing to clean up", again.out(), again::toString);
   }
 
   @Test
@@ -190,6 +270,10 @@ class CrashAndSignalTest {
 
   /** Start the lab, its stderr merged into its stdout, paused at {@code pausePoint} if not null. */
   private Process start(String pausePoint, String... args) throws IOException {
+    return start(lab, pausePoint, args);
+  }
+
+  private static Process start(LabRunner lab, String pausePoint, String... args) throws IOException {
     ProcessBuilder builder = new ProcessBuilder(lab.commandLine(args));
     builder.environment().remove("JAVA_TOOL_OPTIONS");
     if (pausePoint != null) {

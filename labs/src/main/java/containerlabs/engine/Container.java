@@ -65,6 +65,14 @@ public final class Container {
     return STATE_ROOT.resolve(id);
   }
 
+  /**
+   * Where features write down what they make on the host, before they make it: whichever lab
+   * runs next can then remove it, even if this lab is killed and lacks the feature.
+   */
+  public HostResources madeOnHost() {
+    return new HostResources(stateDir());
+  }
+
   public List<String> command() {
     return command;
   }

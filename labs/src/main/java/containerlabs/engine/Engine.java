@@ -4,9 +4,11 @@ import containerlabs.kernel.Kernel;
 import containerlabs.kernel.SyscallException;
 import containerlabs.kernel.Trace;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -65,25 +67,34 @@ public final class Engine {
   }
 
   /**
-   * Containers whose lab was killed (SIGKILL, a crash) left their state: clean it up now,
-   * with these features' own clean-ups, which work from the container's id and state dir.
+   * Containers whose lab was killed (SIGKILL, a crash) left their state: clean it up now.
+   * What any feature made on the host is recorded in the state dir and undone whether or
+   * not this lab has that feature; these features' own clean-ups run too. Returns, for each
+   * container, a line for each thing removed.
    */
-  public List<String> reapAbandoned() {
-    List<String> reaped = new ArrayList<>();
+  public Map<String, List<String>> reapAbandoned() {
+    Map<String, List<String>> reaped = new LinkedHashMap<>();
     for (String id : StateDir.abandoned()) {
       // Two labs starting at once may both find it: the one that holds the claim cleans up.
       try (StateDir.Claim claim = StateDir.claim(id)) {
         if (claim != null) {
           Trace.note("cleaning up after container " + id + ", whose lab has gone");
-          cleanUp(new Container(id, List.of()), features);
-          reaped.add(id);
+          reaped.put(id, cleanUp(new Container(id, List.of()), features));
         }
       }
     }
     return reaped;
   }
 
-  private static void cleanUp(Container container, List<Feature> features) {
+  /**
+   * What the project made on the host that no container's state dir accounts for any more
+   * (its state dir was deleted by hand, or lost): remove it. A line for each thing removed.
+   */
+  public static List<String> removeOrphans() {
+    return Orphans.remove();
+  }
+
+  private static List<String> cleanUp(Container container, List<Feature> features) {
     List<Feature> reversed = new ArrayList<>(features);
     Collections.reverse(reversed);
     for (Feature feature : reversed) {
@@ -94,11 +105,19 @@ public final class Engine {
             + " failed: " + e.getMessage());
       }
     }
+    List<String> removed = new ArrayList<>();
+    if (Files.isDirectory(container.stateDir())) {
+      removed.addAll(container.madeOnHost().undo());
+      removed.forEach(Trace::note);
+    }
     try {
-      StateDir.remove(container);
+      if (StateDir.remove(container)) {
+        removed.add("removed the state dir " + container.stateDir());
+      }
     } catch (IOException e) {
       System.err.println("warning: cannot remove " + container.stateDir() + ": " + e);
     }
+    return removed;
   }
 
   /**

@@ -41,6 +41,11 @@ public interface Feature {
   /** On the host, once the container has ended, before clean-up: report what happened. */
   default void finished(Container container, int exitStatus) {}
 
-  /** On the host after the container is gone, on every path, even if prepare failed half-way. */
+  /**
+   * On the host after the container is gone, on every path, even if prepare failed half-way.
+   * What a feature makes on the host it records with {@link Container#madeOnHost()} before
+   * making it, and the engine removes that, after a SIGKILL too, from whichever lab runs
+   * next; this hook is for what lives in this lab alone.
+   */
   default void cleanUp(Container container) {}
 }

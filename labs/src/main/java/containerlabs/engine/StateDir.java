@@ -101,15 +101,29 @@ final class StateDir {
     }
   }
 
-  static void remove(Container container) throws IOException {
+  /** Remove the state dir; false if it had gone already. */
+  static boolean remove(Container container) throws IOException {
     Path dir = container.stateDir();
     if (!Files.exists(dir)) {
-      return;
+      return false;
     }
     try (Stream<Path> paths = Files.walk(dir)) {
       for (Path path : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
         Files.deleteIfExists(path);
       }
+    }
+    return true;
+  }
+
+  /** Every state dir there is now: of running containers, and of any not yet cleaned up. */
+  static List<Path> all() {
+    if (!Files.isDirectory(Container.STATE_ROOT)) {
+      return List.of();
+    }
+    try (Stream<Path> dirs = Files.list(Container.STATE_ROOT)) {
+      return dirs.filter(Files::isDirectory).toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 }
