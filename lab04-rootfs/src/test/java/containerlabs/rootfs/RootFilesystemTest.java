@@ -217,9 +217,10 @@ class RootFilesystemTest {
     Path dir = Files.createTempDirectory("container-labs-\u00e9t\u00e9");
     try {
       Files.writeString(dir.resolve("caf\u00e9"), "cr\u00e8me\n");
-      Result run = lab.run("-v", dir + ":/donn\u00e9es:ro", "--", "sh", "-c", "ls /donn\u00e9es; cat /donn\u00e9es/*");
+      Result run = lab.run("-v", dir + ":/donn\u00e9es:ro", "--", "sh", "-c", "echo /donn\u00e9es/*; cat /donn\u00e9es/*");
       assertEquals(0, run.exitStatus(), run::toString);
-      assertEquals(List.of("caf\u00e9", "cr\u00e8me"), run.lines(), run::toString);
+      // echo, not ls: busybox's ls shows any byte above 127 as '?'
+      assertEquals(List.of("/donn\u00e9es/caf\u00e9", "cr\u00e8me"), run.lines(), run::toString);
     } finally {
       Host.sh("rm -r " + dir);
     }
