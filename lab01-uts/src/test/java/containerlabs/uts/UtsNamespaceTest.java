@@ -161,6 +161,10 @@ class UtsNamespaceTest {
     Result run = lab.run("--", "echo", "h\u00e9llo \u00a7 \u2014 \u65e5\u672c");
     assertEquals(0, run.exitStatus(), run::toString);
     assertEquals("h\u00e9llo \u00a7 \u2014 \u65e5\u672c", run.out(), run::toString);
+    // The init's own messages too: it finds the command, and says so in UTF-8.
+    Result missing = lab.run("--", "n\u00f6-such-command");
+    assertEquals(127, missing.exitStatus(), missing::toString);
+    assertTrue(missing.stderr().startsWith("lab01-uts: n\u00f6-such-command: command not found"), missing::toString);
   }
 
   @Test
