@@ -31,8 +31,8 @@ final class Hostname {
     }
     for (String label : name.split("\\.", -1)) {
       if (!LABEL.matcher(label).matches()) {
-        throw error("--hostname " + printable(name) + " is not a hostname: use parts of letters, digits and"
-            + " hyphens joined by dots, no part empty or starting or ending with a hyphen (RFC 1123), e.g. web-1");
+        throw error("--hostname " + printable(name) + " is not a hostname: use parts of 1 to 63 letters, digits"
+            + " and hyphens, joined by dots, none starting or ending with a hyphen (RFC 1123), e.g. web-1");
       }
     }
     return name;
