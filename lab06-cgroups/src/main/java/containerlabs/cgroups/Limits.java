@@ -20,7 +20,7 @@ final class Limits {
 
   private static final Pattern SIZE = Pattern.compile("(\\d+)([kKmMgG]?)([bB]?)");
   private static final Pattern COUNT = Pattern.compile("\\d+");
-  private static final Pattern DECIMAL = Pattern.compile("\\d+(\\.\\d*)?|\\.\\d+");
+  private static final Pattern DECIMAL = Pattern.compile("-?(\\d+(\\.\\d*)?|\\.\\d+)"); // a sign: -1 is out of range
 
   private Limits() {}
 
