@@ -41,7 +41,7 @@ record lab04-images                 './lab images list'
 record lab04-os-release             './lab 4 -- cat /etc/os-release'
 record lab04-ls                     "./lab 4 -- sh -c 'ls /; ls /dev; ps'"
 record lab04-trace                  './lab 4 --trace --hostname box -- true'
-record lab04-keep                   "./lab 4 --keep -- sh -c 'echo hello > /greeting; rm /etc/hosts'; ls -l /var/lib/container-labs/containers/*/upper /var/lib/container-labs/containers/*/upper/etc; rm -r /var/lib/container-labs/containers/*"
+record lab04-keep                   "out=\$(./lab 4 --keep -- sh -c 'echo hello > /greeting; rm /etc/hosts' 2>&1); echo \"\$out\"; layer=\${out##*rm -r }; ls -l \$layer/upper \$layer/upper/etc; rm -r \$layer"
 record lab04-volume                 "./lab 4 -v /etc/hostname:/host-name:ro -- sh -c 'cat /host-name; echo x > /host-name'"
 record lab04-masked                 "./lab 4 -- sh -c 'wc -c /proc/keys; ls /sys/firmware; echo 1 > /proc/sys/vm/drop_caches'"
 record lab04-capabilities          "./lab 4 -- sh -c 'grep CapBnd /proc/self/status; mount -o remount,rw /proc/sys; umount /sys/firmware; mknod /disk b 8 0'"

@@ -3,18 +3,12 @@ package containerlabs.uts;
 import static containerlabs.kernel.CloneFlags.CLONE_NEWUTS;
 
 import containerlabs.engine.Container;
-import containerlabs.engine.ContainerException;
-import containerlabs.engine.ExitStatus;
 import containerlabs.engine.Feature;
 import containerlabs.kernel.Kernel;
-import java.nio.charset.StandardCharsets;
 import picocli.CommandLine.Option;
 
 /** Lab 01: a UTS namespace, so that the container has a hostname of its own. */
 public class UtsNamespace implements Feature {
-  /** HOST_NAME_MAX: sethostname(2) refuses a longer name with EINVAL. */
-  private static final int HOST_NAME_MAX = 64;
-
   @Option(names = "--hostname", paramLabel = "NAME",
       description = "The container's hostname (default: the container's id).")
   String hostname;
@@ -31,12 +25,7 @@ public class UtsNamespace implements Feature {
     if (hostname == null) {
       hostname = container.id();
     }
-    int length = hostname.getBytes(StandardCharsets.UTF_8).length;
-    if (length == 0 || length > HOST_NAME_MAX) {
-      throw new ContainerException(ExitStatus.RUNTIME_ERROR, "--hostname must be 1 to "
-          + HOST_NAME_MAX + " bytes long (the kernel's limit), not " + length + ": choose a shorter name");
-    }
-    container.hostname(hostname);
+    container.hostname(Hostname.check(hostname));
   }
 
   // tag::hostname[]

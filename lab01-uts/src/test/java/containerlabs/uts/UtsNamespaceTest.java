@@ -154,6 +154,45 @@ class UtsNamespaceTest {
   }
 
   @Test
+  @DisplayName("non-ASCII arguments reach the command unchanged: echo h\u00e9llo prints h\u00e9llo")
+  @Guide("running")
+  void nonAsciiArguments() {
+    // The init JVM had no locale: it decoded its arguments as ASCII, and printed "h??llo".
+    Result run = lab.run("--", "echo", "h\u00e9llo \u00a7 \u2014 \u65e5\u672c");
+    assertEquals(0, run.exitStatus(), run::toString);
+    assertEquals("h\u00e9llo \u00a7 \u2014 \u65e5\u672c", run.out(), run::toString);
+    // The init's own messages too: it finds the command, and says so in UTF-8.
+    Result missing = lab.run("--", "n\u00f6-such-command");
+    assertEquals(127, missing.exitStatus(), missing::toString);
+    assertTrue(missing.stderr().startsWith("lab01-uts: n\u00f6-such-command: command not found"), missing::toString);
+  }
+
+  @Test
+  @DisplayName("an empty hostname is refused: exit 125, one line that says so")
+  void hostnameEmpty() {
+    Result run = lab.run("--hostname", "", "--", "true");
+    assertEquals(125, run.exitStatus(), run::toString);
+    assertEquals("lab01-uts: --hostname is empty: give a name such as --hostname box, or leave the option out",
+        run.stderr().strip());
+  }
+
+  @Test
+  @DisplayName("a hostname that is not RFC 1123 (space, ';', newline, hyphen at an end) is refused in one line")
+  void hostnameNotRfc1123() {
+    // A newline here once wrote a line of the attacker's choosing into the container's /etc/hosts.
+    for (String name : List.of("my box", "box;reboot", "box\n10.9.9.9 evil", "-box", "box-", "a..b", "box.",
+        "h\u00e9llo", "x".repeat(64))) { // 64 bytes, the kernel would take it: a label is at most 63
+      Result run = lab.run("--hostname", name, "--", "true");
+      assertEquals(125, run.exitStatus(), name + ": " + run);
+      assertEquals(1, run.stderr().lines().count(), name + ": " + run);
+      Expect.contains("what the lab printed on stderr", run.stderr(), "is not a hostname");
+    }
+    Result run = lab.run("--hostname", "web-1.Lab", "--", "hostname");
+    assertEquals(0, run.exitStatus(), run::toString);
+    assertEquals("web-1.Lab", run.out());
+  }
+
+  @Test
   @DisplayName("run by a user who is not root: exit 125 and one line saying to use sudo")
   @Guide("setup")
   void notRoot() throws Exception {

@@ -13,24 +13,50 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.List;
 
 /** {@code -v HOST:CONTAINER[:ro]}: a host file or folder, bind-mounted into the container. */
 record Volume(Path host, String container, boolean readOnly) {
+  /** Where the lab mounts the kernel's own files, and hides some of them. */
+  private static final List<String> KERNEL_FILESYSTEMS = List.of("/proc", "/sys", "/dev");
 
   static Volume parse(String spec) {
     String[] parts = spec.split(":", -1);
     boolean valid = (parts.length == 2 || parts.length == 3 && parts[2].matches("ro|rw"))
-        && parts[0].startsWith("/") && parts[1].startsWith("/") && !parts[1].contains("..");
+        && parts[0].startsWith("/") && parts[1].startsWith("/");
     if (!valid) {
       throw new ContainerException(ExitStatus.RUNTIME_ERROR, "malformed -v '" + spec
           + "': write HOST:CONTAINER[:ro] with two absolute paths, e.g. -v /srv/data:/data:ro");
     }
+    String container = destination(spec, parts[1]);
     Path host = Path.of(parts[0]);
     if (!Files.exists(host)) {
       throw new ContainerException(ExitStatus.RUNTIME_ERROR, "-v '" + spec + "': " + host
           + " does not exist on the host: create it first, or check the path");
     }
-    return new Volume(host, parts[1], parts.length == 3 && parts[2].equals("ro"));
+    return new Volume(host, container, parts.length == 3 && parts[2].equals("ro"));
+  }
+
+  /**
+   * The destination, normalized (/./proc, //proc and /x/../proc are /proc), if a volume may go
+   * there. Over / it would replace the whole root: no /proc, no /dev, no masked paths. On or
+   * under /proc, /sys or /dev it would hide or replace what the lab mounted there, masks
+   * included (runc refuses mounts over /proc for the same reason). Normalizing only reads
+   * names: a symlink on the way is refused when the mount point is made, see createTarget.
+   */
+  private static String destination(String spec, String destination) {
+    String path = Path.of(destination).normalize().toString();
+    if (path.equals("/")) {
+      throw new ContainerException(ExitStatus.RUNTIME_ERROR, "-v '" + spec + "': a volume over /"
+          + " would replace the container's whole root (its /proc, /dev and masks): mount it on a folder, e.g. /data");
+    }
+    for (String kernel : KERNEL_FILESYSTEMS) {
+      if (path.equals(kernel) || path.startsWith(kernel + "/")) {
+        throw new ContainerException(ExitStatus.RUNTIME_ERROR, "-v '" + spec + "': no volume on or under "
+            + kernel + ", where the lab mounts the kernel's own files: mount it elsewhere, e.g. /data");
+      }
+    }
+    return path;
   }
 
   /** Mount into the new root, before pivot_root, while the host's path is still reachable. */

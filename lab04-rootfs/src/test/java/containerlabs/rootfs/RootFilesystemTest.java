@@ -188,6 +188,45 @@ class RootFilesystemTest {
   }
 
   @Test
+  @DisplayName("a volume over /, or on or under /proc, /sys or /dev, however written: exit 125, one line naming the rule")
+  @Guide("What you should observe")
+  void volumeDestinationsRefused() {
+    // Over / the volume replaced the whole root: no /proc, no /dev, no masked paths.
+    Result root = lab.run("-v", "/tmp:/", "--", "true");
+    assertEquals(125, root.exitStatus(), root::toString);
+    assertEquals(1, root.stderr().lines().count(), root::toString);
+    Expect.contains("what the lab printed on stderr", root.stderr(), "-v '/tmp:/': a volume over / would replace");
+    for (String destination : List.of("/proc", "/proc/sys", "/sys", "/sys/fs/cgroup", "/dev", "/dev/shm",
+        "/./proc", "//proc/", "/x/../proc", "/dev/../sys/kernel")) {
+      String spec = "/tmp:" + destination;
+      Result run = lab.run("-v", spec, "--", "true");
+      assertEquals(125, run.exitStatus(), spec + ": " + run);
+      assertEquals(1, run.stderr().lines().count(), spec + ": " + run);
+      Expect.matches("what the lab printed on stderr", run.stderr(),
+          "lab04-rootfs: -v '" + java.util.regex.Pattern.quote(spec) + "': no volume on or under /(proc|sys|dev), .*\n");
+    }
+    Result data = lab.run("-v", "/tmp:/x/../data/./", "--", "sh", "-c", "grep -c ' /data ' /proc/mounts");
+    assertEquals("1", data.out(), data::toString);
+  }
+
+  @Test
+  @DisplayName("non-ASCII paths work: a host folder and a mount point named with an é")
+  @Guide("What you should observe")
+  void nonAsciiVolume() throws Exception {
+    // The init JVM once had no locale: it could not make a Path of "é" (InvalidPathException).
+    Path dir = Files.createTempDirectory("container-labs-\u00e9t\u00e9");
+    try {
+      Files.writeString(dir.resolve("caf\u00e9"), "cr\u00e8me\n");
+      Result run = lab.run("-v", dir + ":/donn\u00e9es:ro", "--", "sh", "-c", "echo /donn\u00e9es/*; cat /donn\u00e9es/*");
+      assertEquals(0, run.exitStatus(), run::toString);
+      // echo, not ls: busybox's ls shows any byte above 127 as '?'
+      assertEquals(List.of("/donn\u00e9es/caf\u00e9", "cr\u00e8me"), run.lines(), run::toString);
+    } finally {
+      Host.sh("rm -r " + dir);
+    }
+  }
+
+  @Test
   @Points(1)
   @DisplayName("--read-only makes the root refuse writes; /tmp stays writable")
   void readOnlyRoot() {

@@ -33,7 +33,7 @@ public class Cgroups implements Feature {
   String memory;
 
   @Option(names = "--pids-limit", paramLabel = "N", description = "At most N processes and threads.")
-  Integer pidsLimit;
+  String pidsLimit; // text: a bad one gets Limits' one-line error (exit 125), not a usage (exit 2)
 
   @Option(names = "--cpus", paramLabel = "CPUS", description = "CPU time, in CPUs (0.5: half of one).")
   String cpus;

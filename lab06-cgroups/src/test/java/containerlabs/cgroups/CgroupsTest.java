@@ -124,16 +124,36 @@ class CgroupsTest {
   }
 
   @Test
-  @DisplayName("bad limits: exit 125 with one line each, and nothing made")
+  @DisplayName("bad limits, malformed or out of range: exit 125 with one line each, and nothing made")
   @Guide("What you should observe")
   void badInput() {
     for (List<String> options : List.of(List.of("-m", "10x"), List.of("-m", "0"), List.of("-m", "2m"),
-        List.of("--cpus", "-1"), List.of("--cpus", "lots"), List.of("--pids-limit", "0"))) {
+        List.of("--cpus", "-1"), List.of("--cpus", "lots"), List.of("--cpus", "NaN"), List.of("--pids-limit", "0"),
+        List.of("--pids-limit", "abc"), List.of("--pids-limit", "99999999999"), List.of("-m", "17179869185g"),
+        List.of("-m", "9999999999g"), List.of("-m", "64"))) {
       String[] args = java.util.stream.Stream.concat(options.stream(), java.util.stream.Stream.of("--", "true"))
           .toArray(String[]::new);
       Result run = lab.run(args);
       assertEquals(125, run.exitStatus(), options + ": " + run);
       assertEquals(1, run.stderr().lines().count(), options + ": " + run);
     }
+  }
+
+  @Test
+  @DisplayName("-m too large for 64 bits says so, never wraps around; a plain number is bytes, and the error says so")
+  @Guide("What you should observe")
+  void memoryOutOfRange() {
+    // 17179869185g is 2^64 + 2^30 bytes: shifted in a long it wrapped to a 1 GiB limit.
+    for (String size : List.of("17179869185g", "9999999999g", "9223372036854775808")) {
+      Result run = lab.run("-m", size, "--", "true");
+      assertEquals(125, run.exitStatus(), size + ": " + run);
+      Expect.contains("what the lab printed on stderr", run.stderr(), "-m " + size + " is too large");
+    }
+    Result bytes = lab.run("-m", "64", "--", "true");
+    assertEquals(125, bytes.exitStatus(), bytes::toString);
+    Expect.contains("what the lab printed on stderr", bytes.stderr(), "did you mean -m 64m?");
+    Result pids = lab.run("--pids-limit", "abc", "--", "true");
+    assertEquals("lab06-cgroups: malformed --pids-limit 'abc': write a whole number of processes,"
+        + " e.g. --pids-limit 100", pids.stderr().strip(), pids::toString);
   }
 }

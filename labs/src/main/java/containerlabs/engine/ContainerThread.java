@@ -64,7 +64,7 @@ final class ContainerThread extends Thread {
    * change it); it builds the command's environment itself, see {@link Container}.
    */
   private static List<String> initEnvironment() {
-    List<String> environment = new ArrayList<>(List.of(InitCommand.MARKER + "=1"));
+    List<String> environment = new ArrayList<>(List.of(InitCommand.MARKER + "=1", InitCommand.LOCALE));
     for (String name : List.of("TERM", Checkpoint.VARIABLE)) {
       String value = System.getenv(name);
       if (value != null) {

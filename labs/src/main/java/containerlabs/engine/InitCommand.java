@@ -20,7 +20,7 @@ import java.util.List;
 public record InitCommand(List<String> argv, String shortForm) {
   /**
    * A short-lived JVM: start fast, stay small, leave no files in /tmp; and write its
-   * messages in UTF-8, though it gets no locale from its almost empty environment. The
+   * messages in UTF-8 (file.encoding: a PrintWriter's default) whatever its locale. The
    * serial collector starts the fewest threads, and a thread counts against --pids-limit once
    * the init joins the cgroup (G1 would start six more; measured as fast, not faster).
    * ArchiveRelocationMode=0 maps a CDS archive where it was made to be, with no relocation.
@@ -28,7 +28,16 @@ public record InitCommand(List<String> argv, String shortForm) {
   private static final List<String> JVM_OPTIONS = List.of(
       "-XX:TieredStopAtLevel=1", "-Xmx64m", "-XX:+UseSerialGC", "-XX:-UsePerfData", "-Xshare:auto",
       "-XX:+UnlockDiagnosticVMOptions", "-XX:ArchiveRelocationMode=0",
-      "-Dsun.stdout.encoding=UTF-8", "-Dsun.stderr.encoding=UTF-8");
+      "-Dfile.encoding=UTF-8", "-Dsun.stdout.encoding=UTF-8", "-Dsun.stderr.encoding=UTF-8");
+
+  /**
+   * The init's locale. The JVM decodes its arguments and encodes file names with
+   * sun.jnu.encoding, which comes from the locale and (since Java 17) from nothing else: with
+   * none, "héllo" became "h??llo" and a path with an é could not be a Path at all. C.UTF-8 comes
+   * with glibc itself, so every host has it; and only the init gets it: the command's
+   * environment is the container's (see {@link Container}).
+   */
+  public static final String LOCALE = "LC_ALL=C.UTF-8";
 
   /**
    * In the init's environment, which the lab makes: an init run by hand, outside a new
