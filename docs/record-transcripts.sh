@@ -36,6 +36,7 @@ record lab02-orphans                "./lab 2 -- sh -c 'sleep 1000 & echo started
 record lab03-ps                     './lab 3 -- ps'
 record lab03-trace                  './lab 3 --trace -- ps'
 record lab03-mount                  "./lab 3 -- sh -c 'mount -t tmpfs mine /mnt; grep mine /proc/self/mountinfo'; grep -c mine /proc/self/mountinfo || true"
+record lab03-ipc                    'id=$(ipcmk -M 4096 | grep -o "[0-9]*$"); ./lab 3 -- ipcs -m; ./lab 3 --ipc host -- ipcs -m; ipcrm -m $id'
 record lab03-exec-java              'mvn -q -pl lab03-mnt exec:java -Dexec.args="--trace -- ps"'
 record lab04-images                 './lab images list'
 record lab04-os-release             './lab 4 -- cat /etc/os-release'

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -109,6 +110,25 @@ class HostileContainerTest {
       assertTrue(run.stderr().contains(canary + ": No such file"), "the probe did not run: " + run);
     } finally {
       Files.deleteIfExists(canary);
+    }
+  }
+
+  @Test
+  @DisplayName("cannot see the host's System V shared memory or POSIX message queues (unless --ipc host)")
+  void hostIpcObjects(@TempDir Path queues) {
+    String segment = Host.sh("ipcmk -M 4096").replaceAll("(?s).*?(\\d+).*", "$1");
+    String queue = "labtest" + ThreadLocalRandom.current().nextInt(1_000_000);
+    // A POSIX queue is a file of an mqueue filesystem of the host's IPC namespace.
+    Host.sh("mount -t mqueue mqueue " + queues + " && touch " + queues + "/" + queue);
+    try {
+      String probe = "awk -v id=" + segment + " '$2 == id { print \"ok shm\" }' /proc/sysvipc/shm;"
+          + " grep -q ' /dev/mqueue mqueue ' /proc/self/mounts || echo no /dev/mqueue; ls /dev/mqueue";
+      Result own = lab.run("--net", "none", "--", "sh", "-c", probe);
+      assertEquals("", own.out(), "the container sees the host's IPC objects: " + own);
+      Result host = lab.run("--net", "none", "--ipc", "host", "--", "sh", "-c", probe);
+      assertEquals(List.of("ok shm", queue), host.lines(), "the probe does not see what it should: " + host);
+    } finally {
+      Host.sh("rm -f " + queues + "/" + queue + "; umount " + queues + "; ipcrm -m " + segment);
     }
   }
 

@@ -23,9 +23,14 @@ public final class Kernel {
 
   public static final int PR_SET_PDEATHSIG = 1;
   public static final int PR_CAPBSET_DROP = 24;
+  public static final int PR_SET_NO_NEW_PRIVS = 38;
+  public static final int RLIMIT_NOFILE = 7;
 
   private static final LibC C = LibC.INSTANCE;
   private static final long SYS_PIVOT_ROOT = 155; // x86_64
+  /** glibc has no keyctl wrapper either (libkeyutils has): x86_64 250, aarch64 219. */
+  private static final long SYS_KEYCTL = "aarch64".equals(System.getProperty("os.arch")) ? 219 : 250;
+  private static final int KEYCTL_JOIN_SESSION_KEYRING = 1;
   private static final int CLOSE_RANGE_CLOEXEC = 1 << 2;
 
   /** Keeps JNA's cleaner thread alive for the life of the JVM: see {@link #startHelperThreads}. */
@@ -131,6 +136,24 @@ public final class Kernel {
     String name = option == PR_SET_PDEATHSIG ? "PR_SET_PDEATHSIG" : Integer.toString(option);
     String call = "prctl(" + name + ", " + arg + ")";
     invoke(call, null, () -> C.prctl(option, arg, 0, 0, 0));
+  }
+
+  /** prctl(PR_SET_NO_NEW_PRIVS, 1): no execve of this thread or its children can gain privileges. */
+  public static void setNoNewPrivileges() {
+    invoke("prctl(PR_SET_NO_NEW_PRIVS, 1)", "setpriv --no-new-privs",
+        () -> C.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
+  }
+
+  /** keyctl(KEYCTL_JOIN_SESSION_KEYRING, name): a new session keyring of that name, joined. */
+  public static void joinNewSessionKeyring(String name) {
+    String call = "keyctl(KEYCTL_JOIN_SESSION_KEYRING, " + quote(name) + ")";
+    invoke(call, "keyctl session " + name, () -> C.syscall(SYS_KEYCTL, KEYCTL_JOIN_SESSION_KEYRING, name));
+  }
+
+  /** setrlimit(2) of the open-file limit: {@code soft} is what applies, {@code hard} its ceiling. */
+  public static void setOpenFileLimit(long soft, long hard) {
+    String call = "setrlimit(RLIMIT_NOFILE, {" + soft + ", " + hard + "})";
+    invoke(call, "ulimit -n " + soft, () -> C.setrlimit(RLIMIT_NOFILE, new long[] {soft, hard}));
   }
 
   /** Remove a capability from the bounding set: no execve can give it back. */
