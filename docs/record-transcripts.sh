@@ -46,6 +46,7 @@ record lab04-keep                   "./lab 4 --keep -- sh -c 'echo hello > /gree
 record lab04-volume                 "./lab 4 -v /etc/hostname:/host-name:ro -- sh -c 'cat /host-name; echo x > /host-name'"
 record lab04-masked                 "./lab 4 -- sh -c 'wc -c /proc/keys; ls /sys/firmware; echo 1 > /proc/sys/vm/drop_caches'"
 record lab04-capabilities          "./lab 4 -- sh -c 'grep CapBnd /proc/self/status; mount -o remount,rw /proc/sys; umount /sys/firmware; mknod /disk b 8 0'"
+record lab04-attributes             'id=$(keyctl add user demo secret @u); keyctl print $id; ./lab 4 -v /:/host:ro -- sh -c "grep NoNewPrivs /proc/self/status; ulimit -n; ulimit -Hn; chroot /host keyctl print $id"; keyctl unlink $id @u >/dev/null'
 record lab04-escape-chroot          "./lab 4 --chroot -v /bin/sash:/bin/sash:ro -- sh -c 'printf \"%s\\n\" -mkdir\\ /jail -chroot\\ /jail cd\\ .. cd\\ .. cd\\ .. cd\\ .. -chroot\\ . -grep\\ PRETTY_NAME\\ /etc/os-release > /tmp/escape; sash -f /tmp/escape'"
 record lab04-escape-pivot           "./lab 4 -v /bin/sash:/bin/sash:ro -- sh -c 'printf \"%s\\n\" -mkdir\\ /jail -chroot\\ /jail cd\\ .. cd\\ .. cd\\ .. cd\\ .. -chroot\\ . -grep\\ PRETTY_NAME\\ /etc/os-release > /tmp/escape; sash -f /tmp/escape'"
 record lab04-errors                 './lab 4 --image alpine -- true; ./lab 4 -v data -- true; ./lab 4 -- bash'

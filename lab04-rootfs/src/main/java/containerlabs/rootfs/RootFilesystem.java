@@ -108,6 +108,7 @@ public class RootFilesystem implements Feature {
     if (readOnly) {
       Kernel.mount("none", "/", null, MS_BIND | MS_REMOUNT | MS_RDONLY, null);
     }
+    ProcessAttributes.setFor(container.id()); // a keyring of its own, no_new_privs, open-file limit
     Capabilities.dropAllButDefaults(); // else root inside could undo all of the above
   }
   // end::sequence[]

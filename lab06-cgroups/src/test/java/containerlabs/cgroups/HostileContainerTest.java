@@ -133,6 +133,39 @@ class HostileContainerTest {
   }
 
   @Test
+  @DisplayName("cannot read a key in root's keyring on the host: the container has a session keyring of its own")
+  void hostKeys() {
+    String name = "labtest" + ThreadLocalRandom.current().nextInt(1_000_000);
+    String key = Host.sh("keyctl add user " + name + " secret @u").strip();
+    try {
+      assertEquals("secret", Host.sh("keyctl print " + key).strip(), "the host cannot read its own key");
+      // keyctl from the host's root (read-only): the busybox image has none.
+      Result run = lab.run("--net", "none", "-v", "/:/host:ro", "--", "sh", "-c",
+          "chroot /host keyctl print " + key + " && echo ok read key;"
+              + " chroot /host keyctl show @s | grep -q " + name + " && echo ok in session; true");
+      assertEquals("", run.out(), "the container read the host's key: " + run);
+      assertTrue(run.stderr().contains("Permission denied"), "the probe did not run: " + run);
+    } finally {
+      Host.sh("keyctl unlink " + key + " @u");
+    }
+  }
+
+  @Test
+  @DisplayName("cannot gain privileges on execve (no_new_privs); opens 1024 files, and may raise that to 524288 at most")
+  void noNewPrivilegesAndOpenFiles() throws IOException {
+    // The container's ceiling is 524288, or the lab's own if lower (the test's JVM has the lab's).
+    long hostCeiling = Files.readAllLines(Path.of("/proc/self/limits")).stream()
+        .filter(l -> l.startsWith("Max open files")).map(l -> l.split("\\s+")[4])
+        .mapToLong(v -> v.equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(v)).findFirst().orElseThrow();
+    long ceiling = Math.min(524288, hostCeiling);
+    Result run = lab.run("--net", "none", "--", "sh", "-c",
+        "grep NoNewPrivs /proc/self/status; ulimit -n; ulimit -Hn;"
+            + " ulimit -Hn " + (ceiling + 1) + " 2>/dev/null && echo ok raised hard; true");
+    assertEquals(List.of("NoNewPrivs:\t1", String.valueOf(Math.min(1024, ceiling)), String.valueOf(ceiling)),
+        run.lines(), run::toString);
+  }
+
+  @Test
   @DisplayName("cannot take more of the host's memory than its limit")
   void memoryPastLimit() {
     Result run = lab.run("--net", "none", "-m", "16m", "--stats", "--", "sh", "-c",

@@ -156,6 +156,13 @@ public final class Kernel {
     invoke(call, "ulimit -n " + soft, () -> C.setrlimit(RLIMIT_NOFILE, new long[] {soft, hard}));
   }
 
+  /** The hard open-file limit of this process: what setrlimit may lower but, unprivileged, not raise. */
+  public static long openFileCeiling() {
+    long[] limits = new long[2];
+    quietly("getrlimit(RLIMIT_NOFILE)", () -> C.getrlimit(RLIMIT_NOFILE, limits));
+    return limits[1];
+  }
+
   /** Remove a capability from the bounding set: no execve can give it back. */
   public static void dropBoundingCapability(int capability, String name) {
     String call = "prctl(PR_CAPBSET_DROP, " + name + ")";

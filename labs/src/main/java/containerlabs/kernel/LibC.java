@@ -34,6 +34,8 @@ interface LibC extends Library {
   /** struct rlimit is two longs: the soft limit, then the hard one. */
   int setrlimit(int resource, long[] limits) throws LastErrorException;
 
+  int getrlimit(int resource, long[] limits) throws LastErrorException;
+
   int chdir(String path) throws LastErrorException;
 
   int chroot(String path) throws LastErrorException;
