@@ -44,6 +44,9 @@ public class RootFilesystem implements Feature {
   private static final List<String> READ_ONLY_PATHS = List.of("/proc/bus", "/proc/fs",
       "/proc/irq", "/proc/sys", "/proc/sysrq-trigger");
 
+  /** The size of /tmp and /run: Docker's for /dev/shm, and our /dev/shm's. */
+  static final String TMPFS_SIZE = "65536k";
+
   @Option(names = "--image", paramLabel = "NAME",
       description = "The image to run (default: busybox; see ./lab images list).")
   String image;
@@ -137,8 +140,11 @@ public class RootFilesystem implements Feature {
     }
     Kernel.mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, null);
     Kernel.mount("sysfs", root + "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, null);
-    Kernel.mount("tmpfs", root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
-    Kernel.mount("tmpfs", root + "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755");
+    // A tmpfs is memory. Without size= it may grow to half the host's RAM, each; with it, a
+    // full /tmp is ENOSPC in the container, not memory pressure on the host. (Its pages are
+    // charged to the memory cgroup of the process that writes them: lab 06's -m counts them.)
+    Kernel.mount("tmpfs", root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=" + TMPFS_SIZE);
+    Kernel.mount("tmpfs", root + "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=" + TMPFS_SIZE);
   }
 
   // tag::pivot[]

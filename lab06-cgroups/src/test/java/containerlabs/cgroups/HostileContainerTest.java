@@ -166,6 +166,15 @@ class HostileContainerTest {
   }
 
   @Test
+  @DisplayName("cannot fill the host's memory through /tmp or /run: each is a 64 MiB tmpfs, then ENOSPC")
+  void tmpfsSizes() {
+    Result run = lab.run("--net", "none", "--", "sh", "-c",
+        "for dir in /tmp /run; do dd if=/dev/zero of=$dir/fill bs=1M count=65 2>&1 | grep -q 'No space left'"
+            + " && echo $dir full; rm -f $dir/fill; done; df -k /tmp /run | awk 'NR > 1 { print $2 }'");
+    assertEquals(List.of("/tmp full", "/run full", "65536", "65536"), run.lines(), run::toString);
+  }
+
+  @Test
   @DisplayName("cannot take more of the host's memory than its limit")
   void memoryPastLimit() {
     Result run = lab.run("--net", "none", "-m", "16m", "--stats", "--", "sh", "-c",
