@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Option;
 
@@ -70,6 +71,14 @@ public class RootFilesystem implements Feature {
       description = "Use chroot instead of pivot_root. Insecure: for the escape demo only.")
   boolean chroot;
 
+  /** What later labs add to the new root (lab 06: its cgroups), while the init may still mount. */
+  private final List<Consumer<String>> alsoMounted = new ArrayList<>();
+
+  /** For a later lab: {@code mountInto} gets the new root's path, after /sys and /dev, before pivot_root. */
+  public void alsoMount(Consumer<String> mountInto) {
+    alsoMounted.add(mountInto);
+  }
+
   @Override
   public void prepare(Container container) {
     if (image != null && rootfs != null) {
@@ -98,6 +107,7 @@ public class RootFilesystem implements Feature {
     String root = mountLayers(container);
     mountKernelFilesystems(root);
     Devices.populate(root + "/dev");
+    alsoMounted.forEach(mount -> mount.accept(root));
     for (String volume : volumes) {
       Volume.parse(volume).mount(root);
     }

@@ -175,6 +175,17 @@ class HostileContainerTest {
   }
 
   @Test
+  @DisplayName("reads its own memory limit in /sys/fs/cgroup, read-only, and nothing of the host's cgroups")
+  void ownCgroupView() {
+    Result run = lab.run("--net", "none", "-m", "48m", "--", "sh", "-c",
+        "cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes;"
+            + " for f in /sys/fs/cgroup/memory.max /sys/fs/cgroup/memory/memory.limit_in_bytes; do"
+            + " [ -e $f ] && echo 1 > $f 2>/dev/null && echo ok wrote $f; done;"
+            + " ls -R /sys/fs/cgroup | grep -c container-labs; true");
+    assertEquals(List.of(String.valueOf(48L << 20), "0"), run.lines(), run::toString);
+  }
+
+  @Test
   @DisplayName("cannot take more of the host's memory than its limit")
   void memoryPastLimit() {
     Result run = lab.run("--net", "none", "-m", "16m", "--stats", "--", "sh", "-c",
