@@ -36,6 +36,7 @@ record lab02-orphans                "./lab 2 -- sh -c 'sleep 1000 & echo started
 record lab03-ps                     './lab 3 -- ps'
 record lab03-trace                  './lab 3 --trace -- ps'
 record lab03-mount                  "./lab 3 -- sh -c 'mount -t tmpfs mine /mnt; grep mine /proc/self/mountinfo'; grep -c mine /proc/self/mountinfo || true"
+record lab03-ipc                    'id=$(ipcmk -M 4096 | grep -o "[0-9]*$"); ./lab 3 -- ipcs -m; ./lab 3 --ipc host -- ipcs -m; ipcrm -m $id'
 record lab03-exec-java              'mvn -q -pl lab03-mnt exec:java -Dexec.args="--trace -- ps"'
 record lab04-images                 './lab images list'
 record lab04-os-release             './lab 4 -- cat /etc/os-release'
@@ -45,6 +46,7 @@ record lab04-keep                   "out=\$(./lab 4 --keep -- sh -c 'echo hello 
 record lab04-volume                 "./lab 4 -v /etc/hostname:/host-name:ro -- sh -c 'cat /host-name; echo x > /host-name'"
 record lab04-masked                 "./lab 4 -- sh -c 'wc -c /proc/keys; ls /sys/firmware; echo 1 > /proc/sys/vm/drop_caches'"
 record lab04-capabilities          "./lab 4 -- sh -c 'grep CapBnd /proc/self/status; mount -o remount,rw /proc/sys; umount /sys/firmware; mknod /disk b 8 0'"
+record lab04-attributes             'id=$(keyctl add user demo secret @u); keyctl print $id; ./lab 4 -v /:/host:ro -- sh -c "grep NoNewPrivs /proc/self/status; ulimit -n; ulimit -Hn; chroot /host keyctl print $id"; keyctl unlink $id @u >/dev/null'
 record lab04-escape-chroot          "./lab 4 --chroot -v /bin/sash:/bin/sash:ro -- sh -c 'printf \"%s\\n\" -mkdir\\ /jail -chroot\\ /jail cd\\ .. cd\\ .. cd\\ .. cd\\ .. -chroot\\ . -grep\\ PRETTY_NAME\\ /etc/os-release > /tmp/escape; sash -f /tmp/escape'"
 record lab04-escape-pivot           "./lab 4 -v /bin/sash:/bin/sash:ro -- sh -c 'printf \"%s\\n\" -mkdir\\ /jail -chroot\\ /jail cd\\ .. cd\\ .. cd\\ .. cd\\ .. -chroot\\ . -grep\\ PRETTY_NAME\\ /etc/os-release > /tmp/escape; sash -f /tmp/escape'"
 record lab04-errors                 './lab 4 --image alpine -- true; ./lab 4 -v data -- true; ./lab 4 -- bash'
@@ -55,6 +57,7 @@ record lab05-none                   './lab 5 --net none -- ip addr'
 record lab05-publish                "(./lab 5 -p 8080:80 -- sh -c 'echo hello from the container | nc -l -p 80' &); until busybox nc 172.29.0.1 8080 2>/dev/null; do sleep 0.5; done; sleep 1"
 record lab05-table                  "(./lab 5 -p 8080:80 -- sleep 12 &); sleep 8; nft list table ip container_labs; sleep 5"
 record lab05-errors                 './lab 5 --ip 10.9.9.9/24 -- true; ./lab 5 --net wifi -- true; ./lab 5 -p 70000:80 -- true'
+record lab06-own-view               "./lab 6 -m 48m -- sh -c 'ls /sys/fs/cgroup; cat /sys/fs/cgroup/memory/memory.limit_in_bytes; echo 1 > /sys/fs/cgroup/memory/memory.limit_in_bytes'"
 record lab06-oom                    './lab 6 -m 32m -- dd if=/dev/zero of=/dev/null bs=64M count=1'
 record lab06-fits                   './lab 6 -m 128m --stats -- dd if=/dev/zero of=/dev/null bs=64M count=1'
 record lab06-pids                   "./lab 6 --pids-limit 5 --stats -- sh -c 'for i in 1 2 3 4 5; do sleep 1 & done; wait'"

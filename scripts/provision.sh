@@ -27,6 +27,7 @@ packages=(
   nftables iptables         # NAT and published ports (lab 05)
   busybox-static            # the default container image (lab 04)
   sash                      # a static shell with a chroot builtin: lab 04's escape demo
+  keyutils                  # keyctl: the host key a container must not read (lab 04)
   git ca-certificates
 )
 missing=()

@@ -103,10 +103,38 @@ class MountNamespaceTest {
     Result run = lab.run("--trace", "--", "true");
     assertEquals(0, run.exitStatus(), run::toString);
     String trace = run.stderr();
-    Expect.contains("the trace", trace, "unshare(CLONE_NEWUTS|CLONE_NEWPID|CLONE_NEWNS)");
+    Expect.contains("the trace", trace, "unshare(CLONE_NEWUTS|CLONE_NEWPID|CLONE_NEWNS|CLONE_NEWIPC)");
     Expect.matches("the trace", trace, "(?s).*\\[init 1\\] +mount\\(\"none\", \"/\", NULL, MS_REC\\|MS_PRIVATE, NULL\\) +# mount --make-rprivate /\n.*");
     Expect.matches("the trace", trace, "(?s).*\\[init 1\\] +mount\\(\"proc\", \"/proc\", \"proc\", .*# mount -t proc .*proc /proc\n.*");
     assertTrue(trace.indexOf("MS_PRIVATE") < trace.indexOf("\"/proc\""), trace);
+  }
+
+  @Test
+  @DisplayName("the host's System V shared memory is invisible inside; with --ipc host it is shared")
+  @Guide("IPC objects of its own")
+  void ownIpcObjects() {
+    String made = Host.sh("ipcmk -M 4096");
+    String id = made.replaceAll("(?s).*?(\\d+).*", "$1");
+    try {
+      // /proc/sysvipc lists the segments of the reader's IPC namespace: column 2 is the id.
+      String probe = "readlink /proc/self/ns/ipc; awk -v id=" + id + " '$2 == id { print \"sees it\" }' /proc/sysvipc/shm";
+      Result own = lab.run("--", "sh", "-c", probe);
+      assertEquals(0, own.exitStatus(), own::toString);
+      assertNotEquals(Host.namespace("ipc"), own.lines().get(0), "the container is in the host's IPC namespace");
+      assertEquals(1, own.lines().size(), "the container sees the host's shared memory " + id + ": " + own);
+      Result shared = lab.run("--ipc", "host", "--", "sh", "-c", probe);
+      assertEquals(List.of(Host.namespace("ipc"), "sees it"), shared.lines(), shared::toString);
+    } finally {
+      Host.sh("ipcrm -m " + id);
+    }
+  }
+
+  @Test
+  @DisplayName("--ipc with anything but host is refused in one line, exit status 125")
+  void badIpcMode() {
+    Result run = lab.run("--ipc", "shareable", "--", "true");
+    assertEquals(125, run.exitStatus(), run::toString);
+    Expect.contains("the error", run.stderr(), "--ipc shareable: unknown mode");
   }
 
   @Test

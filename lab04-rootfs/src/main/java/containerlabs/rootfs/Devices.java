@@ -7,6 +7,7 @@ import static containerlabs.kernel.MountFlags.MS_NOSUID;
 import static containerlabs.kernel.MountFlags.MS_STRICTATIME;
 
 import containerlabs.kernel.Kernel;
+import containerlabs.mnt.IpcNamespace;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -21,7 +22,7 @@ final class Devices {
 
   // tag::dev[]
   static void populate(String dev) {
-    // BEGIN SOLUTION(make /dev a tmpfs with null, zero, full, random, urandom, tty, pts, shm and links; §4.4)
+    // BEGIN SOLUTION(make /dev a tmpfs with null, zero, full, random, urandom, tty, pts, shm, mqueue and links; §4.4)
     Kernel.mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k");
     node(dev, "null", 1, 3);
     node(dev, "zero", 1, 5);
@@ -37,6 +38,8 @@ final class Devices {
     symlink(dev + "/ptmx", "pts/ptmx");
     mkdir(dev + "/shm");
     Kernel.mount("shm", dev + "/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k");
+    mkdir(dev + "/mqueue");
+    IpcNamespace.mountQueues(dev + "/mqueue"); // the container's POSIX message queues (lab 03)
     symlink(dev + "/fd", "/proc/self/fd");
     symlink(dev + "/stdin", "/proc/self/fd/0");
     symlink(dev + "/stdout", "/proc/self/fd/1");

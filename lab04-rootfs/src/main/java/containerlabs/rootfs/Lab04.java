@@ -11,7 +11,7 @@ import picocli.CommandLine.Mixin;
     description = "Run COMMAND as PID 1 with its own hostname, in an image's filesystem.")
 public class Lab04 extends Lab03 {
   @Mixin
-  RootFilesystem rootfs;
+  protected RootFilesystem rootfs;
 
   @Override
   protected List<Feature> features() {

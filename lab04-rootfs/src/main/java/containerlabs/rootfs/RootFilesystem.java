@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Option;
 
@@ -43,6 +44,9 @@ public class RootFilesystem implements Feature {
   /** What runc leaves readable but not writable: these reconfigure the whole machine. */
   private static final List<String> READ_ONLY_PATHS = List.of("/proc/bus", "/proc/fs",
       "/proc/irq", "/proc/sys", "/proc/sysrq-trigger");
+
+  /** The size of /tmp and /run: Docker's for /dev/shm, and our /dev/shm's. */
+  static final String TMPFS_SIZE = "65536k";
 
   @Option(names = "--image", paramLabel = "NAME",
       description = "The image to run (default: busybox; see ./lab images list).")
@@ -66,6 +70,14 @@ public class RootFilesystem implements Feature {
   @Option(names = "--chroot",
       description = "Use chroot instead of pivot_root. Insecure: for the escape demo only.")
   boolean chroot;
+
+  /** What later labs add to the new root (lab 06: its cgroups), while the init may still mount. */
+  private final List<Consumer<String>> alsoMounted = new ArrayList<>();
+
+  /** For a later lab: {@code mountInto} gets the new root's path, after /sys and /dev, before pivot_root. */
+  public void alsoMount(Consumer<String> mountInto) {
+    alsoMounted.add(mountInto);
+  }
 
   @Override
   public void prepare(Container container) {
@@ -98,6 +110,7 @@ public class RootFilesystem implements Feature {
     String root = mountLayers(container);
     mountKernelFilesystems(root);
     Devices.populate(root + "/dev");
+    alsoMounted.forEach(mount -> mount.accept(root));
     for (String volume : volumes) {
       Volume.parse(volume).mount(root);
     }
@@ -111,6 +124,7 @@ public class RootFilesystem implements Feature {
     if (readOnly) {
       Kernel.mount("none", "/", null, MS_BIND | MS_REMOUNT | MS_RDONLY, null);
     }
+    ProcessAttributes.setFor(container.id()); // a keyring of its own, no_new_privs, open-file limit
     Capabilities.dropAllButDefaults(); // else root inside could undo all of the above
   }
   // end::sequence[]
@@ -139,8 +153,11 @@ public class RootFilesystem implements Feature {
     }
     Kernel.mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, null);
     Kernel.mount("sysfs", root + "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, null);
-    Kernel.mount("tmpfs", root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
-    Kernel.mount("tmpfs", root + "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755");
+    // A tmpfs is memory. Without size= it may grow to half the host's RAM, each; with it, a
+    // full /tmp is ENOSPC in the container, not memory pressure on the host. (Its pages are
+    // charged to the memory cgroup of the process that writes them: lab 06's -m counts them.)
+    Kernel.mount("tmpfs", root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=" + TMPFS_SIZE);
+    Kernel.mount("tmpfs", root + "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=" + TMPFS_SIZE);
   }
 
   // tag::pivot[]

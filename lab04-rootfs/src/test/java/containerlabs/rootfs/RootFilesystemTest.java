@@ -112,7 +112,7 @@ class RootFilesystemTest {
     assertEquals(0, run.exitStatus(), run::toString);
     List<String> lines = run.lines().stream().map(String::strip).toList();
     int listed = Math.max(0, lines.size() - 4);
-    Expect.sameItems("/dev", List.of("fd", "full", "null", "ptmx", "pts", "random", "shm", "stderr", "stdin",
+    Expect.sameItems("/dev", List.of("fd", "full", "mqueue", "null", "ptmx", "pts", "random", "shm", "stderr", "stdin",
         "stdout", "tty", "urandom", "zero"), lines.subList(0, listed));
     assertEquals(List.of("0", "3", "pts/ptmx", "/proc/self/fd"), lines.subList(listed, lines.size()),
         "/dev/null must swallow (0 bytes back), /dev/zero give 3 bytes, /dev/ptmx and /dev/fd be links: " + run);

@@ -72,8 +72,13 @@ final class CgroupLayout {
     write(unified.resolve(PARENT).resolve("cgroup.subtree_control"), enable);
   }
 
+  /** cgroup v2 only: one hierarchy, at /sys/fs/cgroup itself. */
+  boolean v2Only() {
+    return unified == ROOT;
+  }
+
   String describe() {
-    if (unified == ROOT) {
+    if (v2Only()) {
       return "cgroup v2";
     }
     return unified != null ? "hybrid (v1 controllers, v2 at " + unified + ")" : "cgroup v1";

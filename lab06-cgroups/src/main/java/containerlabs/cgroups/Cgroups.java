@@ -1,6 +1,12 @@
 package containerlabs.cgroups;
 
 import static containerlabs.kernel.CloneFlags.CLONE_NEWCGROUP;
+import static containerlabs.kernel.MountFlags.MS_BIND;
+import static containerlabs.kernel.MountFlags.MS_NODEV;
+import static containerlabs.kernel.MountFlags.MS_NOEXEC;
+import static containerlabs.kernel.MountFlags.MS_NOSUID;
+import static containerlabs.kernel.MountFlags.MS_RDONLY;
+import static containerlabs.kernel.MountFlags.MS_REMOUNT;
 
 import containerlabs.engine.Container;
 import containerlabs.engine.ContainerException;
@@ -42,6 +48,8 @@ public class Cgroups implements Feature {
   boolean stats;
 
   private long startNanos;
+  /** The container's cgroup folders, as the init read them when it joined them. */
+  private List<Path> joined = List.of();
 
   @Override
   public void prepare(Container container) {
@@ -94,7 +102,8 @@ public class Cgroups implements Feature {
     // First thing in the init, before it forks or execs anything: from here on, all it
     // does, and all the command does, counts against the limits. "0" means "me".
     // BEGIN SOLUTION(join the container's cgroups, then unshare a cgroup namespace; §6.4)
-    for (Path dir : recorded(container)) {
+    joined = recorded(container);
+    for (Path dir : joined) {
       set(dir, "cgroup.procs", 0);
     }
     // A cgroup namespace rooted here: /proc/self/cgroup inside shows "/", and nothing of
@@ -103,6 +112,35 @@ public class Cgroups implements Feature {
     // END SOLUTION
   }
   // end::join[]
+
+  /**
+   * The container's own cgroups, read-only, at /sys/fs/cgroup of its new root, as runc mounts
+   * them: a program can read its limits there (a JVM sizes its heap from memory.max). A cgroup
+   * filesystem mounted in a cgroup namespace has the namespace's root, the container's cgroup,
+   * as its root: nothing of the host's tree is in it. v2 is one mount; v1 one per hierarchy,
+   * in a tmpfs, like the host's.
+   */
+  // tag::view[]
+  void mountOwnView(String root) {
+    String mountPoint = root + "/sys/fs/cgroup";
+    long readOnly = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+    if (CgroupLayout.detect().v2Only()) {
+      Kernel.mount("cgroup2", mountPoint, "cgroup2", readOnly, null);
+      return;
+    }
+    Kernel.mount("tmpfs", mountPoint, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755,size=64k");
+    Set<String> hierarchies = new LinkedHashSet<>();
+    for (Path dir : joined) {
+      // <mount>/container-labs/<id>: the host's mount is named after its controllers ("memory").
+      String controllers = dir.getParent().getParent().getFileName().toString();
+      if (!controllers.equals("unified") && hierarchies.add(controllers)) {
+        CgroupLayout.mkdir(Path.of(mountPoint, controllers));
+        Kernel.mount("cgroup", mountPoint + "/" + controllers, "cgroup", readOnly, controllers);
+      }
+    }
+    Kernel.mount("none", mountPoint, null, MS_BIND | MS_REMOUNT | readOnly, null);
+  }
+  // end::view[]
 
   @Override
   public void finished(Container container, int exitStatus) {

@@ -19,6 +19,7 @@ public class Lab06 extends Lab05 {
   protected List<Feature> features() {
     List<Feature> features = new ArrayList<>(List.of(cgroups));
     features.addAll(super.features());
+    rootfs.alsoMount(root -> cgroups.mountOwnView(root));
     return features;
   }
 

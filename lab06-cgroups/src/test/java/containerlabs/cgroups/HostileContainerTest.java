@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -110,6 +111,78 @@ class HostileContainerTest {
     } finally {
       Files.deleteIfExists(canary);
     }
+  }
+
+  @Test
+  @DisplayName("cannot see the host's System V shared memory or POSIX message queues (unless --ipc host)")
+  void hostIpcObjects(@TempDir Path queues) {
+    String segment = Host.sh("ipcmk -M 4096").replaceAll("(?s).*?(\\d+).*", "$1");
+    String queue = "labtest" + ThreadLocalRandom.current().nextInt(1_000_000);
+    // A POSIX queue is a file of an mqueue filesystem of the host's IPC namespace.
+    Host.sh("mount -t mqueue mqueue " + queues + " && touch " + queues + "/" + queue);
+    try {
+      String probe = "awk -v id=" + segment + " '$2 == id { print \"ok shm\" }' /proc/sysvipc/shm;"
+          + " grep -q ' /dev/mqueue mqueue ' /proc/self/mounts || echo no /dev/mqueue; ls /dev/mqueue";
+      Result own = lab.run("--net", "none", "--", "sh", "-c", probe);
+      assertEquals("", own.out(), "the container sees the host's IPC objects: " + own);
+      Result host = lab.run("--net", "none", "--ipc", "host", "--", "sh", "-c", probe);
+      assertEquals(List.of("ok shm", queue), host.lines(), "the probe does not see what it should: " + host);
+    } finally {
+      Host.sh("rm -f " + queues + "/" + queue + "; umount " + queues + "; ipcrm -m " + segment);
+    }
+  }
+
+  @Test
+  @DisplayName("cannot read a key in root's keyring on the host: the container has a session keyring of its own")
+  void hostKeys() {
+    String name = "labtest" + ThreadLocalRandom.current().nextInt(1_000_000);
+    String key = Host.sh("keyctl add user " + name + " secret @u").strip();
+    try {
+      assertEquals("secret", Host.sh("keyctl print " + key).strip(), "the host cannot read its own key");
+      // keyctl from the host's root (read-only): the busybox image has none.
+      Result run = lab.run("--net", "none", "-v", "/:/host:ro", "--", "sh", "-c",
+          "chroot /host keyctl print " + key + " && echo ok read key;"
+              + " chroot /host keyctl show @s | grep -q " + name + " && echo ok in session; true");
+      assertEquals("", run.out(), "the container read the host's key: " + run);
+      assertTrue(run.stderr().contains("Permission denied"), "the probe did not run: " + run);
+    } finally {
+      Host.sh("keyctl unlink " + key + " @u");
+    }
+  }
+
+  @Test
+  @DisplayName("cannot gain privileges on execve (no_new_privs); opens 1024 files, and may raise that to 524288 at most")
+  void noNewPrivilegesAndOpenFiles() throws IOException {
+    // The container's ceiling is 524288, or the lab's own if lower (the test's JVM has the lab's).
+    long hostCeiling = Files.readAllLines(Path.of("/proc/self/limits")).stream()
+        .filter(l -> l.startsWith("Max open files")).map(l -> l.split("\\s+")[4])
+        .mapToLong(v -> v.equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(v)).findFirst().orElseThrow();
+    long ceiling = Math.min(524288, hostCeiling);
+    Result run = lab.run("--net", "none", "--", "sh", "-c",
+        "grep NoNewPrivs /proc/self/status; ulimit -n; ulimit -Hn;"
+            + " ulimit -Hn " + (ceiling + 1) + " 2>/dev/null && echo ok raised hard; true");
+    assertEquals(List.of("NoNewPrivs:\t1", String.valueOf(Math.min(1024, ceiling)), String.valueOf(ceiling)),
+        run.lines(), run::toString);
+  }
+
+  @Test
+  @DisplayName("cannot fill the host's memory through /tmp or /run: each is a 64 MiB tmpfs, then ENOSPC")
+  void tmpfsSizes() {
+    Result run = lab.run("--net", "none", "--", "sh", "-c",
+        "for dir in /tmp /run; do dd if=/dev/zero of=$dir/fill bs=1M count=65 2>&1 | grep -q 'No space left'"
+            + " && echo $dir full; rm -f $dir/fill; done; df -k /tmp /run | awk 'NR > 1 { print $2 }'");
+    assertEquals(List.of("/tmp full", "/run full", "65536", "65536"), run.lines(), run::toString);
+  }
+
+  @Test
+  @DisplayName("reads its own memory limit in /sys/fs/cgroup, read-only, and nothing of the host's cgroups")
+  void ownCgroupView() {
+    Result run = lab.run("--net", "none", "-m", "48m", "--", "sh", "-c",
+        "cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes;"
+            + " for f in /sys/fs/cgroup/memory.max /sys/fs/cgroup/memory/memory.limit_in_bytes; do"
+            + " [ -e $f ] && echo 1 > $f 2>/dev/null && echo ok wrote $f; done;"
+            + " ls -R /sys/fs/cgroup | grep -c container-labs; true");
+    assertEquals(List.of(String.valueOf(48L << 20), "0"), run.lines(), run::toString);
   }
 
   @Test

@@ -11,8 +11,8 @@ package containerlabs.kernel;
  * number, and its number is here.
  */
 public enum Architecture {
-  X86_64("amd64", 155),
-  AARCH64("arm64", 41);
+  X86_64("amd64", 155, 250),
+  AARCH64("arm64", 41, 219);
 
   /** Its name in images: an OCI index's {@code platform.architecture}, as Docker names it. */
   public final String imageName;
@@ -20,9 +20,13 @@ public enum Architecture {
   /** pivot_root(2), which glibc has no function for. */
   final long pivotRoot;
 
-  Architecture(String imageName, long pivotRoot) {
+  /** keyctl(2): glibc has no function for it either (libkeyutils has). */
+  final long keyctl;
+
+  Architecture(String imageName, long pivotRoot, long keyctl) {
     this.imageName = imageName;
     this.pivotRoot = pivotRoot;
+    this.keyctl = keyctl;
   }
 
   /** This machine's; on any other, an exception whose message is {@link #refusal}'s. */

@@ -23,8 +23,11 @@ public final class Kernel {
 
   public static final int PR_SET_PDEATHSIG = 1;
   public static final int PR_CAPBSET_DROP = 24;
+  public static final int PR_SET_NO_NEW_PRIVS = 38;
+  public static final int RLIMIT_NOFILE = 7;
 
   private static final LibC C = LibC.INSTANCE;
+  private static final int KEYCTL_JOIN_SESSION_KEYRING = 1;
   private static final int CLOSE_RANGE_CLOEXEC = 1 << 2;
 
   /** Keeps JNA's cleaner thread alive for the life of the JVM: see {@link #startHelperThreads}. */
@@ -131,6 +134,31 @@ public final class Kernel {
     String name = option == PR_SET_PDEATHSIG ? "PR_SET_PDEATHSIG" : Integer.toString(option);
     String call = "prctl(" + name + ", " + arg + ")";
     invoke(call, null, () -> C.prctl(option, arg, 0, 0, 0));
+  }
+
+  /** prctl(PR_SET_NO_NEW_PRIVS, 1): no execve of this thread or its children can gain privileges. */
+  public static void setNoNewPrivileges() {
+    invoke("prctl(PR_SET_NO_NEW_PRIVS, 1)", "setpriv --no-new-privs",
+        () -> C.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
+  }
+
+  /** keyctl(KEYCTL_JOIN_SESSION_KEYRING, name): a new session keyring of that name, joined. */
+  public static void joinNewSessionKeyring(String name) {
+    String call = "keyctl(KEYCTL_JOIN_SESSION_KEYRING, " + quote(name) + ")";
+    invoke(call, "keyctl session " + name, () -> C.syscall(Architecture.current().keyctl, KEYCTL_JOIN_SESSION_KEYRING, name));
+  }
+
+  /** setrlimit(2) of the open-file limit: {@code soft} is what applies, {@code hard} its ceiling. */
+  public static void setOpenFileLimit(long soft, long hard) {
+    String call = "setrlimit(RLIMIT_NOFILE, {" + soft + ", " + hard + "})";
+    invoke(call, "ulimit -n " + soft, () -> C.setrlimit(RLIMIT_NOFILE, new long[] {soft, hard}));
+  }
+
+  /** The hard open-file limit of this process: what setrlimit may lower but, unprivileged, not raise. */
+  public static long openFileCeiling() {
+    long[] limits = new long[2];
+    quietly("getrlimit(RLIMIT_NOFILE)", () -> C.getrlimit(RLIMIT_NOFILE, limits));
+    return limits[1];
   }
 
   /** Remove a capability from the bounding set: no execve can give it back. */

@@ -28,6 +28,14 @@ interface LibC extends Library {
   /** glibc has no pivot_root wrapper: call the syscall by number. */
   long syscall(long number, String a, String b) throws LastErrorException;
 
+  /** keyctl(2), which glibc lacks too: an operation and a name. */
+  long syscall(long number, long operation, String name) throws LastErrorException;
+
+  /** struct rlimit is two longs: the soft limit, then the hard one. */
+  int setrlimit(int resource, long[] limits) throws LastErrorException;
+
+  int getrlimit(int resource, long[] limits) throws LastErrorException;
+
   int chdir(String path) throws LastErrorException;
 
   int chroot(String path) throws LastErrorException;

@@ -14,21 +14,22 @@ import org.junit.jupiter.api.Test;
 class ArchitectureTest {
 
   @Test
-  @DisplayName("x86_64: pivot_root is 155, as in arch/x86/entry/syscalls/syscall_64.tbl")
+  @DisplayName("x86_64: pivot_root is 155 and keyctl 250, as in arch/x86/entry/syscalls/syscall_64.tbl")
   void x86_64() {
-    check("amd64", Architecture.X86_64, 155, "amd64"); // amd64: Java's name for x86_64
+    check("amd64", Architecture.X86_64, 155, 250, "amd64"); // amd64: Java's name for x86_64
   }
 
   @Test
-  @DisplayName("aarch64: pivot_root is 41, as in include/uapi/asm-generic/unistd.h (155 is getpgid there)")
+  @DisplayName("aarch64: pivot_root is 41 and keyctl 219, as in include/uapi/asm-generic/unistd.h (155 is getpgid there)")
   void aarch64() {
-    check("aarch64", Architecture.AARCH64, 41, "arm64");
+    check("aarch64", Architecture.AARCH64, 41, 219, "arm64");
   }
 
-  private static void check(String osArch, Architecture expected, long pivotRoot, String imageName) {
+  private static void check(String osArch, Architecture expected, long pivotRoot, long keyctl, String imageName) {
     Architecture architecture = Architecture.of(osArch);
     assertEquals(expected, architecture);
     assertEquals(pivotRoot, architecture.pivotRoot);
+    assertEquals(keyctl, architecture.keyctl);
     assertEquals(imageName, architecture.imageName);
   }
 
