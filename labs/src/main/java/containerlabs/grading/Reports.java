@@ -108,12 +108,21 @@ final class Reports {
       if (child instanceof Element e) {
         switch (e.getTagName()) {
           case "failure", "error" -> {
-            String message = e.getAttribute("message");
-            String detail = e.getTextContent();
-            // The message (expected vs actual) first, then the first lines of the trace.
-            String reason = message.isBlank() ? detail : message + "\n" + detail.lines()
-                .filter(l -> l.strip().startsWith("at ")).limit(3).reduce("", (a, b) -> a + b.strip() + "\n");
-            return new Outcome(false, clip(reason.strip(), MAX_REASON));
+            // The trace holds the message with its line breaks (an attribute loses them), then
+            // the frames: the message (expected vs actual), then the test's own frames.
+            List<String> trace = e.getTextContent().lines().toList();
+            int frames = 0;
+            while (frames < trace.size() && !trace.get(frames).strip().startsWith("at ")) {
+              frames++;
+            }
+            String message = String.join("\n", trace.subList(0, frames)).replaceFirst("^[\\w.$]+(Error|Exception): ?", "");
+            if (message.isBlank()) {
+              message = e.getAttribute("message");
+            }
+            String where = trace.subList(frames, trace.size()).stream().map(String::strip)
+                .filter(l -> !l.matches("at (org\\.junit|java\\.|jdk\\.|sun\\.).*")).limit(2)
+                .reduce("", (a, b) -> a + "\n" + b);
+            return new Outcome(false, clip((message.strip() + where).strip(), MAX_REASON));
           }
           case "skipped" -> {
             return new Outcome(false, "skipped: " + clip(e.getAttribute("message"), 500));

@@ -13,7 +13,9 @@ class ReportsTest {
   private static final String PASS = "<testcase name=\"a()\" classname=\"x.ATest\"/>";
   private static final String FAIL = "<testcase name=\"b()\" classname=\"x.ATest\">"
       + "<failure message=\"expected: &lt;box&gt; but was: &lt;host&gt;\" type=\"AssertionFailedError\">"
-      + "org.opentest4j.AssertionFailedError: expected\n\tat x.ATest.b(ATest.java:3)\n</failure></testcase>";
+      + "org.opentest4j.AssertionFailedError: exit status 1\n--- stderr:\nno\n ==&gt; expected: &lt;box&gt; but was: &lt;host&gt;\n"
+      + "\tat org.junit.jupiter.api.AssertionFailureBuilder.build(AssertionFailureBuilder.java:151)\n"
+      + "\tat x.ATest.b(ATest.java:3)\n</failure></testcase>";
 
   private static Reports read(String text) {
     return Reports.read(text.getBytes(StandardCharsets.UTF_8));
@@ -29,7 +31,9 @@ class ReportsTest {
     Reports r = read("=== report TEST-a.xml\n" + suite(2, 1, PASS, FAIL) + "=== log tests.log\nran\n");
     assertTrue(r.outcomes.get("x.ATest#a").passed());
     assertFalse(r.outcomes.get("x.ATest#b").passed());
-    assertTrue(r.outcomes.get("x.ATest#b").reason().startsWith("expected: <box> but was: <host>"), r.outcomes.toString());
+    // The whole message, line breaks kept, then the test's own frame (JUnit's are left out).
+    assertEquals("exit status 1\n--- stderr:\nno\n ==> expected: <box> but was: <host>\nat x.ATest.b(ATest.java:3)",
+        r.outcomes.get("x.ATest#b").reason());
     assertEquals(List.of(), r.problems);
   }
 
