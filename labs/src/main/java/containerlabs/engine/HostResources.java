@@ -1,6 +1,5 @@
 package containerlabs.engine;
 
-import containerlabs.image.ImageStore;
 import containerlabs.kernel.Kernel;
 import containerlabs.kernel.SyscallException;
 import containerlabs.kernel.Trace;
@@ -130,7 +129,7 @@ public final class HostResources {
     }
     for (int attempt = 0; ; attempt++) {
       try {
-        ImageStore.deleteTree(dir);
+        Folders.deleteTree(dir);
         return true;
       } catch (IOException e) {
         if (attempt == 200) {

@@ -126,4 +126,5 @@ final class StateDir {
       throw new UncheckedIOException(e);
     }
   }
+
 }

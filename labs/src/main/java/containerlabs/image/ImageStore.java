@@ -9,10 +9,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Properties;
 import java.util.stream.Stream;
+import java.util.Properties;
 
 /**
  * The images on this host: {@code /var/lib/container-labs/images/NAME/} holds an image's
@@ -134,14 +133,7 @@ public final class ImageStore {
   }
 
   public static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path path : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
-        Files.delete(path);
-      }
-    }
+    containerlabs.engine.Folders.deleteTree(dir);
   }
 
   private static String random() {
