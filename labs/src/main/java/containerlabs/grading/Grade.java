@@ -114,9 +114,10 @@ public final class Grade implements Callable<Integer> {
       notes.add("not a checkout of the labs (no lab01-uts/): not graded");
     } else {
       raw = run(learner, catalog, report, notes);
-      if (!inPlace && new String(raw, java.nio.charset.StandardCharsets.ISO_8859_1).contains(JVM_CRASH)) {
-        // Under emulation (TCG) a JVM in the VM now and then dies of a SIGSEGV in its compiled
-        // code, whatever it runs: one new VM, and the report says so.
+      // Under emulation (TCG) a JVM in the VM now and then dies of a SIGSEGV in its compiled
+      // code, whatever it runs: up to two new VMs, and the report says so.
+      for (int again = 0; again < 2 && !inPlace
+          && new String(raw, java.nio.charset.StandardCharsets.ISO_8859_1).contains(JVM_CRASH); again++) {
         notes.add("a JVM crashed in the grading VM (" + accel + "): graded again in a new VM");
         raw = run(learner, catalog, report, notes);
       }
