@@ -28,6 +28,11 @@ packages=(
   busybox-static            # the default container image (lab 04)
   sash                      # a static shell with a chroot builtin: lab 04's escape demo
   keyutils                  # keyctl: the host key a container must not read (lab 04)
+  runc                      # the reference: what a production runtime isolates by default
+  skopeo umoci              # images made by real tools (lab 04's import tests and guide)
+  docker-registry           # a local registry on 127.0.0.1 for the pull tests (never its service)
+  qemu-utils fdisk          # qemu-img, sfdisk: a VM disk as an image's root (lab 04)
+  zstd e2fsprogs            # zstd layers; mkfs.ext4 -d for the disk test
   git ca-certificates
 )
 missing=()
@@ -38,9 +43,16 @@ if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
+  # docker-registry's service would listen on every interface: keep it from starting.
+  policy=/usr/sbin/policy-rc.d made_policy=
+  if [ ! -e $policy ]; then printf '#!/bin/sh\nexit 101\n' > $policy; chmod +x $policy; made_policy=1; fi
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  [ -z "$made_policy" ] || rm -f $policy
 else
   say "packages: all installed"
+fi
+if command -v systemctl >/dev/null && systemctl is-enabled docker-registry >/dev/null 2>&1; then
+  systemctl disable --now docker-registry >/dev/null 2>&1 || true
 fi
 
 # 2. The project, built and installed into root's Maven repository, so that every lab runs
