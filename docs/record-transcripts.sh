@@ -66,6 +66,12 @@ record lab06-bomb                   "./lab 6 --pids-limit 20 --stats -- sh -c 'b
 record lab06-cgroup                 './lab 6 -m 64m -- cat /proc/self/cgroup'
 record lab06-trace                  "./lab 6 --trace -m 64m --pids-limit 50 --cpus 0.5 -- true 2>&1 | grep -E 'cgroup|CGROUP'"
 record lab06-tree                   "(./lab 6 -m 64m --pids-limit 50 -- sleep 8 &); sleep 6; find /sys/fs/cgroup -maxdepth 4 -path '*container-labs/*' -type d; cat /sys/fs/cgroup/memory/container-labs/*/memory.limit_in_bytes /sys/fs/cgroup/pids/container-labs/*/pids.max; sleep 3"
+# The table "side by side with runc" (chapter 6): the test runs the same probes in runc and lab 06.
+if { [ "$only" = "  " ] || [[ "$only" == *" runc-comparison "* ]]; } && [ -z "${TRANSCRIPTS_OUT:-}" ]; then
+  RECORD_TABLES=1 mvn -B -q -o -pl lab06-cgroups test -Dtest=RuncComparisonTest \
+    -Dsurefire.failIfNoSpecifiedTests=false | sed 's/\x1b\[[0-9;]*m//g'
+  echo "recorded docs/src/docs/asciidoc/generated/runc-comparison.adoc"
+fi
 # cgroup v2 (the learner's VM): recorded in a cgroup v2 VM by scripts/cgroup-v2-vm.sh --record.
 record lab06-oom-v2                 './lab 6 -m 32m -- dd if=/dev/zero of=/dev/null bs=64M count=1'
 record lab06-fits-v2                './lab 6 -m 128m --stats -- dd if=/dev/zero of=/dev/null bs=64M count=1'
