@@ -99,7 +99,7 @@ public final class Images {
           trace ? System.err : null, System.console() != null);
       spec.commandLine().getOut().println("pulled " + image + " (" + pulled.digest() + ") as "
           + pulled.image().name() + ": " + pulled.image().layers().size() + " layer(s), "
-          + Registry.mib(pulled.bytes()));
+          + Registry.size(pulled.bytes()));
       return 0;
     }
   }

@@ -442,19 +442,19 @@ public final class Registry {
   /** The progress line of one blob, redrawn in place on a terminal at most 10 times a second. */
   private final class Progress {
     private final String line;
-    private final long size;
+    private final long total;
     private long shownAt;
 
     Progress(String what, Descriptor blob) {
       this.line = what + " " + blob.digest().substring(7, 19);
-      this.size = blob.size();
+      this.total = blob.size();
     }
 
     void update(long received) {
       long now = System.nanoTime();
-      if (progress && (now - shownAt > 100_000_000L || received == size)) {
+      if (progress && (now - shownAt > 100_000_000L || received == total)) {
         shownAt = now;
-        System.err.printf("\r%s: %s of %s ", line, mib(received), mib(size));
+        System.err.printf("\r%s: %s of %s ", line, size(received), size(total));
         System.err.flush();
       }
     }
@@ -466,7 +466,9 @@ public final class Registry {
     }
   }
 
-  static String mib(long bytes) {
-    return String.format("%.1f MiB", bytes / 1048576.0);
+  /** 512 bytes, 3.4 KiB, 27.8 MiB: for people, not for scripts. */
+  static String size(long bytes) {
+    return bytes < 1024 ? bytes + " bytes" : bytes < 1 << 20 ? String.format("%.1f KiB", bytes / 1024.0)
+        : bytes < 1 << 30 ? String.format("%.1f MiB", bytes / 1048576.0) : String.format("%.2f GiB", bytes / 1073741824.0);
   }
 }
