@@ -254,10 +254,18 @@ class RegistryPullTest {
   }
 
   @Test
-  @DisplayName("a registry that wants a token: 401 names the realm, the token is fetched anonymously and sent")
+  @DisplayName("a registry that wants a token, as Docker Hub: 401 names the realm, the token is fetched"
+      + " anonymously and sent to the registry, never to the CDN its blobs are redirected to")
   void bearerToken() throws Exception {
     List<String> seen = Collections.synchronizedList(new ArrayList<>());
     String token = "token-" + ThreadLocalRandom.current().nextLong();
+    // The CDN: another server (another host, for the client), as Docker Hub's blobs come from Cloudflare.
+    HttpServer cdn = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    cdn.createContext("/cdn/", exchange -> {
+      String digest = exchange.getRequestURI().getPath().substring("/cdn/".length());
+      seen.add("cdn " + digest + " " + exchange.getRequestHeaders().getFirst("Authorization"));
+      forward(exchange, "/v2/" + repo + "/blobs/" + digest);
+    });
     HttpServer front = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     String realm = "http://127.0.0.1:" + front.getAddress().getPort() + "/token";
     front.createContext("/token", exchange -> {
@@ -275,22 +283,15 @@ class RegistryPullTest {
             "{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"authentication required\"}]}".getBytes());
         return;
       }
-      // The registry behind it: the same request, without the token it does not need.
-      HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + host + path));
-      String accept = exchange.getRequestHeaders().getFirst("Accept");
-      if (accept != null) {
-        request.header("Accept", accept);
+      if (path.contains("/blobs/")) {
+        exchange.getResponseHeaders().add("Location", "http://127.0.0.1:" + cdn.getAddress().getPort() + "/cdn/"
+            + path.substring(path.lastIndexOf('/') + 1) + "?expires=300");
+        respond(exchange, 307, "text/html", new byte[0]);
+        return;
       }
-      try {
-        HttpResponse<byte[]> answer = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-        answer.headers().firstValue("Docker-Content-Digest")
-            .ifPresent(d -> exchange.getResponseHeaders().add("Docker-Content-Digest", d));
-        respond(exchange, answer.statusCode(), answer.headers().firstValue("Content-Type").orElse("application/octet-stream"),
-            answer.body());
-      } catch (InterruptedException e) {
-        throw new IOException(e);
-      }
+      forward(exchange, path);
     });
+    cdn.start();
     front.start();
     try {
       String frontHost = "127.0.0.1:" + front.getAddress().getPort();
@@ -301,9 +302,9 @@ class RegistryPullTest {
       assertEquals(List.of("/manifests/two null",
           "token service=test-registry&scope=repository%3A" + repo.replace("/", "%2F") + "%3Apull",
           "/manifests/two Bearer " + token,
-          "/blobs/sha256:" + config + " Bearer " + token,
-          "/blobs/sha256:" + layers.get(0) + " Bearer " + token,
-          "/blobs/sha256:" + layers.get(1) + " Bearer " + token), seen);
+          "/blobs/sha256:" + config + " Bearer " + token, "cdn sha256:" + config + " null",
+          "/blobs/sha256:" + layers.get(0) + " Bearer " + token, "cdn sha256:" + layers.get(0) + " null",
+          "/blobs/sha256:" + layers.get(1) + " Bearer " + token, "cdn sha256:" + layers.get(1) + " null"), seen);
       assertTrue(Files.exists(image(name).resolve("layers/1/greeting")));
 
       // A token server that refuses: one line, and no image.
@@ -315,6 +316,34 @@ class RegistryPullTest {
       assertFalse(Files.exists(image(name)));
     } finally {
       front.stop(0);
+      cdn.stop(0);
+    }
+  }
+
+  @Test
+  @DisplayName("a Docker schema 1 image and an artifact that is no image are refused with one line")
+  void notImages() throws Exception {
+    String chart = "{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST + "\",\"config\":{\"mediaType\":"
+        + "\"application/vnd.cncf.helm.config.v1+json\",\"digest\":\"sha256:" + "1".repeat(64) + "\",\"size\":2},"
+        + "\"layers\":[{\"mediaType\":\"application/vnd.cncf.helm.chart.content.v1.tar+gzip\",\"digest\":\"sha256:"
+        + "2".repeat(64) + "\",\"size\":3}]}";
+    String schema1 = "{\"schemaVersion\":1,\"name\":\"old\",\"tag\":\"1\",\"fsLayers\":[],\"history\":[]}";
+    // A registry of two manifests, as a registry sends them (these cannot be pushed to docker-registry 2.8).
+    HttpServer old = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    old.createContext("/v2/", exchange -> {
+      boolean isChart = exchange.getRequestURI().getPath().endsWith("/chart");
+      respond(exchange, 200, isChart ? OCI_MANIFEST : "application/vnd.docker.distribution.manifest.v1+prettyjws",
+          (isChart ? chart : schema1).getBytes(StandardCharsets.UTF_8));
+    });
+    old.start();
+    try {
+      String at = "127.0.0.1:" + old.getAddress().getPort();
+      oneLine(images.run("pull", at + "/test/old:1", "--name", name), "is a Docker schema 1 image");
+      oneLine(images.run("pull", at + "/test/helm:chart", "--name", name),
+          "is not a container image but an artifact of type application/vnd.cncf.helm.config.v1+json");
+      assertFalse(Files.exists(image(name)));
+    } finally {
+      old.stop(0);
     }
   }
 
@@ -394,6 +423,25 @@ class RegistryPullTest {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;
+    }
+  }
+
+  /** Answer with what the registry answers to the same GET (the token it does not need left out). */
+  private static void forward(HttpExchange exchange, String path) throws IOException {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + host + path));
+    String accept = exchange.getRequestHeaders().getFirst("Accept");
+    if (accept != null) {
+      request.header("Accept", accept);
+    }
+    try {
+      HttpResponse<byte[]> answer = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+      answer.headers().firstValue("Docker-Content-Digest")
+          .ifPresent(d -> exchange.getResponseHeaders().add("Docker-Content-Digest", d));
+      respond(exchange, answer.statusCode(), answer.headers().firstValue("Content-Type")
+          .orElse("application/octet-stream"), answer.body());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException(e);
     }
   }
 

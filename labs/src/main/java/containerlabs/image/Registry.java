@@ -217,7 +217,7 @@ public final class Registry {
     Progress shown = new Progress(what, blob);
     try (InputStream in = response.body(); OutputStream out = Files.newOutputStream(file)) {
       byte[] buffer = new byte[1 << 16];
-      for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+      for (int n = read(in, buffer); n >= 0; n = read(in, buffer)) {
         received += n;
         if (received > blob.size()) {
           break; // more than the manifest said: no need to read the rest
@@ -226,8 +226,6 @@ public final class Registry {
         out.write(buffer, 0, n);
         shown.update(received);
       }
-    } catch (IOException e) {
-      throw unreachable(e);
     } finally {
       shown.end();
     }
@@ -240,6 +238,15 @@ public final class Registry {
     }
   }
   // end::blob[]
+
+  /** A read from the network: its failure is the network's (a write's is the disk's). */
+  private int read(InputStream in, byte[] buffer) {
+    try {
+      return in.read(buffer);
+    } catch (IOException e) {
+      throw unreachable(e);
+    }
+  }
 
   // tag::get[]
   /**
