@@ -81,9 +81,13 @@ public record ImageReference(String registry, String repository, String tag, Str
    * TLS); any other is reached over https, so no one on the way can change what is pulled.
    */
   public boolean loopback() {
-    String host = registry.startsWith("[") ? registry.substring(0, registry.indexOf(']') + 1)
-        : registry.replaceFirst(":\\d+$", "");
-    return host.equals("localhost") || host.equals("[::1]") || host.matches("127(\\.\\d{1,3}){3}");
+    return loopback(registry.startsWith("[") ? registry.substring(0, registry.indexOf(']') + 1)
+        : registry.replaceFirst(":\\d+$", ""));
+  }
+
+  /** A host name that is this machine, without asking DNS: localhost, 127.x.x.x, [::1]. */
+  static boolean loopback(String host) {
+    return host != null && (host.equals("localhost") || host.equals("[::1]") || host.matches("127(\\.\\d{1,3}){3}"));
   }
 
   /**

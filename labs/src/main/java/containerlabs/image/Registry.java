@@ -325,8 +325,7 @@ public final class Registry {
 
   /** Plain http only to this machine: a token or a layer that crosses a network needs TLS. */
   private void checkScheme(URI uri) {
-    boolean local = uri.getHost() != null && (uri.getHost().equals("localhost")
-        || uri.getHost().matches("127(\\.\\d{1,3}){3}") || uri.getHost().equals("[::1]"));
+    boolean local = ImageReference.loopback(uri.getHost());
     if (!"https".equals(uri.getScheme()) && !("http".equals(uri.getScheme()) && local)) {
       throw new ImageException(image.registry() + " sent the pull to " + uri.getScheme() + "://" + uri.getHost()
           + ": refused, only https (or http on this machine) is used; ask the registry's owner");
