@@ -65,8 +65,8 @@ class RegistryPullTest {
   private final List<String> made = new ArrayList<>(List.of(name));
 
   /**
-   * The registry, and in it: REPO:two (OCI, busybox + a layer that adds /greeting and whites out
-   * /etc/gone), REPO:docker (the same as Docker schema 2), REPO:foreign (arm64 or amd64, whichever
+   * The registry, and in it: REPO:one (OCI, busybox and /etc/gone), REPO:two (one + a layer that
+   * adds /greeting and whites out /etc/gone), REPO:docker (the same as Docker schema 2), REPO:foreign (arm64 or amd64, whichever
    * this machine is not, with /arch), REPO:multi (an index: the foreign image first, then ours),
    * REPO:noise (a layer of random bytes, for the corruption test).
    */
@@ -102,7 +102,7 @@ class RegistryPullTest {
         + "umoci repack --image oci:foreign b2; umoci config --image oci:foreign --architecture " + foreign + "\n"
         + "umoci unpack --image oci:one b3; head -c 65536 /dev/urandom > b3/rootfs/noise\n"
         + "umoci repack --image oci:noise b3\n");
-    for (String tag : List.of("two", "foreign", "noise")) {
+    for (String tag : List.of("one", "two", "foreign", "noise")) {
       push("oci:" + work.resolve("oci") + ":" + tag, repo + ":" + tag, "");
     }
     push("oci:" + work.resolve("oci") + ":two", repo + ":docker", "--format v2s2");
@@ -137,6 +137,15 @@ class RegistryPullTest {
         images.run("rm", image);
       }
     }
+  }
+
+  @Test
+  @DisplayName("an image built for another processor, with no index, is refused: its programs could not run")
+  void foreignImage() throws Exception {
+    oneLine(pull(repo + ":foreign", "--name", name), host + "/" + repo + ":foreign is an image for linux/"
+        + (Architecture.current() == Architecture.X86_64 ? "arm64" : "amd64") + ", and this machine runs linux/"
+        + Architecture.current().imageName + " programs");
+    assertFalse(Files.exists(image(name)));
   }
 
   @Test
@@ -222,20 +231,20 @@ class RegistryPullTest {
   @Test
   @DisplayName("an existing image is never replaced without --replace; with it, only by a complete image")
   void existingImage() throws Exception {
-    Result first = pull(repo + ":foreign", "--name", name);
+    Result first = pull(repo + ":one", "--name", name);
     assertEquals(0, first.exitStatus(), first::toString);
+    assertTrue(first.out().contains(": 1 layer(s), "), first::toString);
     String before = Files.readString(image(name).resolve("image.properties"));
 
     oneLine(pull(repo + ":two", "--name", name), "an image '" + name + "' exists already");
     assertEquals(before, Files.readString(image(name).resolve("image.properties")));
     oneLine(pull(repo + ":nope", "--name", name, "--replace"), "no image " + host + "/" + repo + ":nope");
     assertEquals(before, Files.readString(image(name).resolve("image.properties")), "a failed pull replaced it");
-    assertTrue(Files.exists(image(name).resolve("layers/1/arch")));
+    assertTrue(Files.exists(image(name).resolve("layers/0/etc/gone")));
 
     Result replaced = pull(repo + ":two", "--name", name, "--replace");
     assertEquals(0, replaced.exitStatus(), replaced::toString);
     assertTrue(Files.exists(image(name).resolve("layers/1/greeting")));
-    assertFalse(Files.exists(image(name).resolve("layers/1/arch")));
   }
 
   @Test

@@ -96,23 +96,23 @@ public final class Registry {
     }
     Registry registry = new Registry(image, trace, progress);
     Manifest manifest = registry.manifest();
-    long[] bytes = {0};
     String source = image.digest() != null ? image.toString() : image + "@" + manifest.digest();
     ImageStore.Image pulled = store.create(name, source, replace, layers -> {
-      // Contract: the config blob, verbatim, beside the layers.
-      registry.blob(manifest.config(), layers.resolveSibling("config.json"), "config");
-      bytes[0] += manifest.config().size();
+      // The image's config (Env, Cmd, Entrypoint...) as the registry has it, beside the layers.
+      Path config = layers.resolveSibling("config.json");
+      registry.blob(manifest.config(), config, "config");
+      registry.checkPlatform(Json.object(Json.parse(Files.readString(config)), "the image's config"));
       List<Descriptor> blobs = manifest.layers();
       for (int i = 0; i < blobs.size(); i++) {
         Path blob = layers.resolveSibling("layer-" + i + ".download");
         registry.blob(blobs.get(i), blob, "layer " + (i + 1) + "/" + blobs.size());
-        bytes[0] += blobs.get(i).size();
         ImageImport.unpack(blob, layers.resolve(Integer.toString(i)), false);
         Files.delete(blob);
       }
       return blobs.size();
     });
-    return new Pulled(pulled, manifest.digest(), bytes[0]);
+    long bytes = manifest.config().size() + manifest.layers().stream().mapToLong(Descriptor::size).sum();
+    return new Pulled(pulled, manifest.digest(), bytes);
   }
 
   /** What a pull made: the image, the digest it was pulled at, and the bytes downloaded. */
@@ -203,6 +203,17 @@ public final class Registry {
     }
     throw new ImageException(image + " has no image for linux/" + architecture + " (it has " + offered
         + "): choose an image built for this machine");
+  }
+
+  /** An image with no index says its platform in its config only: its programs must run here. */
+  private void checkPlatform(Map<String, Object> config) {
+    String architecture = Architecture.current().imageName;
+    Object os = config.getOrDefault("os", "linux");
+    Object built = config.getOrDefault("architecture", architecture);
+    if (!"linux".equals(os) || !architecture.equals(built)) {
+      throw new ImageException(image + " is an image for " + os + "/" + built + ", and this machine runs"
+          + " linux/" + architecture + " programs: pull a tag built for linux/" + architecture);
+    }
   }
 
   // tag::blob[]
