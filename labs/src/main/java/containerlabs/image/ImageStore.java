@@ -134,7 +134,11 @@ public final class ImageStore {
         throw e;
       }
       if (replacing) {
-        deleteTree(old);
+        try {
+          deleteTree(old);
+        } catch (IOException e) { // the new image is in place: what is left of the old one is no image
+          System.err.println("warning: cannot remove " + old + ": " + e);
+        }
       }
       return get(name);
     } catch (IOException e) {
