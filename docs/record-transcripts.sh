@@ -50,6 +50,8 @@ record lab04-attributes             'id=$(keyctl add user demo secret @u); keyct
 record lab04-escape-chroot          "./lab 4 --chroot -v /bin/sash:/bin/sash:ro -- sh -c 'printf \"%s\\n\" -mkdir\\ /jail -chroot\\ /jail cd\\ .. cd\\ .. cd\\ .. cd\\ .. -chroot\\ . -grep\\ PRETTY_NAME\\ /etc/os-release > /tmp/escape; sash -f /tmp/escape'"
 record lab04-escape-pivot           "./lab 4 -v /bin/sash:/bin/sash:ro -- sh -c 'printf \"%s\\n\" -mkdir\\ /jail -chroot\\ /jail cd\\ .. cd\\ .. cd\\ .. cd\\ .. -chroot\\ . -grep\\ PRETTY_NAME\\ /etc/os-release > /tmp/escape; sash -f /tmp/escape'"
 record lab04-errors                 './lab 4 --image alpine -- true; ./lab 4 -v data -- true; ./lab 4 -- bash'
+# images pull: from a registry on 127.0.0.1 that the command starts and stops itself (never from the internet)
+record lab04-pull                   'scripts/local-registry.sh start && ./lab images pull --trace 127.0.0.1:5000/demo/busybox:static && ./lab 4 --image busybox-static -- busybox | head -1; ./lab images pull 127.0.0.1:5000/demo/busybox:nope; ./lab images rm busybox-static; scripts/local-registry.sh stop'
 record lab05-inside                 "./lab 5 -- sh -c 'ip addr; ip route; cat /etc/hosts'"
 record lab05-trace                  "ip link del lab0; ./lab 5 --trace -- true 2>&1 | grep -v '^\[init'"
 record lab05-ping                   './lab 5 -- ping -c 2 172.29.0.1'
