@@ -5,6 +5,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
@@ -20,7 +21,7 @@ final class Tags {
     if (entries.isEmpty()) {
       throw new ImageException(source + " holds no image: its index lists none");
     }
-    Set<String> all = new LinkedHashSet<>();
+    Set<String> all = new TreeSet<>(); // sorted: the order of an index means nothing
     Set<List<String>> images = new LinkedHashSet<>();
     for (Map<String, Object> entry : entries) {
       all.addAll(names.apply(entry));
