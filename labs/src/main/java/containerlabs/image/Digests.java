@@ -34,7 +34,8 @@ final class Digests {
   static void verify(Path blob, String digest, Object size, String what) throws IOException {
     MessageDigest md = algorithm(digest, what);
     if (size instanceof Number n && n.longValue() != Files.size(blob)) {
-      throw tampered(what, digest, Files.size(blob) + " bytes where its descriptor says " + n.longValue());
+      throw tampered(what + " (" + digest + ") is " + Files.size(blob) + " bytes where its descriptor says "
+          + n.longValue());
     }
     try (InputStream in = new DigestInputStream(Files.newInputStream(blob), md)) {
       in.transferTo(OutputStream.nullOutputStream());
@@ -73,13 +74,13 @@ final class Digests {
   private static void check(MessageDigest md, String digest, String what) {
     String actual = digest.substring(0, digest.indexOf(':') + 1) + HexFormat.of().formatHex(md.digest());
     if (!actual.equals(digest)) {
-      throw tampered(what, digest, "the hash " + actual);
+      throw tampered(what + " should hash to " + digest + " but hashes to " + actual);
     }
   }
 
-  private static ImageException tampered(String what, String digest, String found) {
-    return new ImageException("refused: " + what + " should be " + digest + " but has " + found
-        + ": the image is damaged or was tampered with; get it again from its source");
+  private static ImageException tampered(String what) {
+    return new ImageException("refused: " + what + ": the image is damaged or was tampered with;"
+        + " get it again from its source");
   }
 
   private static MessageDigest newDigest(String name) {

@@ -39,7 +39,7 @@ final class DockerSave {
     Path path = archive.file(file);
     String base = file.substring(file.lastIndexOf('/') + 1).replaceFirst("\\.(json|tar)$", "");
     if (base.matches("[a-f0-9]{64}")) {
-      Digests.verify(path, "sha256:" + base, null, what + " (" + file + ")");
+      Digests.verify(path, "sha256:" + base, null, what);
     }
     return path;
   }

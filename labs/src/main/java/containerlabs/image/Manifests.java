@@ -71,7 +71,7 @@ final class Manifests {
     String name = digest instanceof String s ? s : null;
     Digests.algorithm(name, what); // a well-formed digest before it becomes a file name
     Path file = where.apply(name);
-    Digests.verify(file, name, descriptor.get("size"), what + " (" + archive.root.relativize(file) + ")");
+    Digests.verify(file, name, descriptor.get("size"), what); // the digest names the blob
     return file;
   }
 

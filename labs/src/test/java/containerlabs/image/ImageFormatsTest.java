@@ -140,18 +140,28 @@ class ImageFormatsTest {
   }
 
   @Test
-  @DisplayName("a blob with one byte changed is refused, naming the blob: in a layout, in a docker save archive")
+  @DisplayName("a blob with one byte changed is refused, naming the blob: a layer, a manifest, a config, a docker save layer")
   void tampered() throws IOException {
+    Path manifest = tools.copy(tools.layout, "tampered-manifest");
+    String digest = tags(manifest).get("a");
+    ToolImages.flip(blob(manifest, digest));
+    refused("refused: manifest should hash to " + digest + " but hashes to", "--tag", "a", manifest.toString());
+    Path dir = tools.dir.resolve("tampered-dir");
+    tools.skopeo("a", "dir:" + dir);
+    ToolImages.flip(dir.resolve(configDigest(dir).substring("sha256:".length())));
+    refused("refused: the image config should hash to " + configDigest(dir), dir.toString());
+
     Path layout = tools.copy(tools.layout, "tampered-layout");
     Path blob = ToolImages.tamperLargest(layout);
-    refused("refused: layer 1 of 3 (blobs/sha256/" + blob.getFileName() + ") should be sha256:" + blob.getFileName(),
+    refused("refused: layer 1 of 3 should hash to sha256:" + blob.getFileName() + " but hashes to sha256:",
         "--tag", "a", layout.toString());
     Path save = tools.dir.resolve("tampered-save");
     tools.skopeo("a", "docker-archive:" + tools.dir.resolve("save.tar") + ":labs/tool:one");
     Files.createDirectory(save);
     ToolImages.run("tar", "-C", save.toString(), "-xf", tools.dir.resolve("save.tar").toString());
     Path layer = ToolImages.tamperLargest(save);
-    refused("(" + layer.getFileName() + ") should be sha256:", save.toString());
+    refused("refused: layer 1 of 3 should hash to sha256:" + layer.getFileName().toString().replace(".tar", ""),
+        save.toString());
   }
 
   @Test

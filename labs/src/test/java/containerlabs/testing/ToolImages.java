@@ -93,10 +93,15 @@ public final class ToolImages implements AutoCloseable {
     try (Stream<Path> files = Files.walk(folder)) {
       largest = files.filter(f -> Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)).max(Comparator.comparingLong(ToolImages::size)).orElseThrow();
     }
-    byte[] bytes = Files.readAllBytes(largest);
+    return flip(largest);
+  }
+
+  /** Flips one bit of a file's middle byte; the file. */
+  public static Path flip(Path file) throws IOException {
+    byte[] bytes = Files.readAllBytes(file);
     bytes[bytes.length / 2] ^= 1;
-    Files.write(largest, bytes);
-    return largest;
+    Files.write(file, bytes);
+    return file;
   }
 
   private static long size(Path file) {
