@@ -3,20 +3,17 @@ package containerlabs.rootfs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import containerlabs.image.Images;
+import containerlabs.testing.Imports;
 import containerlabs.testing.LabRunner;
 import containerlabs.testing.LabRunner.Result;
 import containerlabs.testing.LabTest;
 import containerlabs.testing.ToolImages;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Containers from images that umoci and skopeo made (see {@link ToolImages}): what the
@@ -30,37 +27,14 @@ class ToolImagesTest {
   /** Tag a as a container sees it: data/gone whited out, data/kept the upper one, data/dir opaque. */
   private static final String SHOW = "echo /data/* /data/dir/*; read kept < /data/kept; echo $kept";
   private static final List<String> TAG_A = List.of("/data/dir /data/kept /data/dir/z", "upper");
-  private static ToolImages tools;
-  private final LabRunner images = LabRunner.of(Images.class);
+  @RegisterExtension
+  static final ToolImages tools = new ToolImages();
+  @RegisterExtension
+  final Imports imports = new Imports(Images.class);
   private final LabRunner lab = LabRunner.of(Lab04.class);
-  private final String prefix = "test-tools-" + ThreadLocalRandom.current().nextInt(1_000_000) + "-";
-  private final List<String> made = new ArrayList<>();
-
-  @BeforeAll
-  static void build() throws IOException {
-    tools = ToolImages.build();
-  }
-
-  @AfterAll
-  static void remove() throws IOException {
-    if (tools != null) {
-      tools.close();
-    }
-  }
-
-  @AfterEach
-  void removeImages() {
-    made.forEach(name -> images.run("rm", name));
-  }
 
   private List<String> runIn(String... importArgs) {
-    String name = prefix + made.size();
-    made.add(name);
-    List<String> command = new ArrayList<>(List.of("import", name));
-    command.addAll(List.of(importArgs));
-    Result imported = images.run(command.toArray(String[]::new));
-    assertEquals(0, imported.exitStatus(), imported::toString);
-    Result run = lab.run("--image", name, "--", "sh", "-c", SHOW);
+    Result run = lab.run("--image", imports.imported(importArgs).name(), "--", "sh", "-c", SHOW);
     assertEquals(0, run.exitStatus(), run::toString);
     return run.lines();
   }

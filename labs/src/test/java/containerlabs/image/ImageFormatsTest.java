@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
 import containerlabs.kernel.Architecture;
-import containerlabs.testing.LabRunner;
+import containerlabs.testing.Imports;
 import containerlabs.testing.LabRunner.Result;
 import containerlabs.testing.LabTest;
 import containerlabs.testing.TarBuilder;
@@ -18,16 +18,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Importing images that umoci and skopeo made (see {@link ToolImages}): which image of an
@@ -38,46 +34,22 @@ import org.junit.jupiter.api.Test;
 @DisplayName("image import: the formats other tools write")
 class ImageFormatsTest {
   private static final Path STORE = Path.of("/var/lib/container-labs/images");
-  private static ToolImages tools;
-  private final LabRunner images = LabRunner.of(Images.class);
-  private final String prefix = "test-formats-" + ThreadLocalRandom.current().nextInt(1_000_000) + "-";
-  private final List<String> made = new ArrayList<>();
+  @RegisterExtension
+  static final ToolImages tools = new ToolImages();
+  @RegisterExtension
+  final Imports imports = new Imports(Images.class);
 
-  @BeforeAll
-  static void build() throws IOException {
-    tools = ToolImages.build();
-  }
-
-  @AfterAll
-  static void remove() throws IOException {
-    if (tools != null) {
-      tools.close();
-    }
-  }
-
-  @AfterEach
-  void removeImages() {
-    made.forEach(name -> images.run("rm", name));
-  }
-
-  /** ./lab images import NAME ARGS..., which must succeed; the image's name. */
+  /** ./lab images import NAME ARGS..., which must succeed with this many layers; NAME. */
   private String imported(int layers, String... args) {
-    String name = prefix + made.size();
-    made.add(name);
-    List<String> command = new ArrayList<>(List.of("import", name));
-    command.addAll(List.of(args));
-    Result run = images.run(command.toArray(String[]::new));
-    assertEquals(0, run.exitStatus(), run::toString);
-    assertTrue(run.out().contains(layers + " layer(s)"), run::toString);
-    return name;
+    Imports.Imported imported = imports.imported(args);
+    assertTrue(imported.result().out().contains(layers + " layer(s)"), imported.result()::toString);
+    return imported.name();
   }
 
-  /** ./lab images import ARGS..., which must be refused in one line saying {@code reason}. */
+  /** ./lab images import NAME ARGS..., which must be refused in one line saying {@code reason}. */
   private void refused(String reason, String... args) {
-    String name = prefix + "refused";
-    List<String> command = new ArrayList<>(List.of("import", name));
-    command.addAll(List.of(args));
-    Result run = images.run(command.toArray(String[]::new));
+    String name = imports.unusedName();
+    Result run = imports.run(name, args);
     assertEquals(125, run.exitStatus(), run::toString);
     assertEquals(1, run.stderr().strip().lines().count(), run::toString);
     assertTrue(run.stderr().contains(reason), "expected '" + reason + "': " + run);

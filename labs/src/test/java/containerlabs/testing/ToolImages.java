@@ -8,6 +8,9 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * Images made by the tools people use, not by us: umoci builds an OCI layout from the busybox
@@ -17,28 +20,27 @@ import java.util.stream.Stream;
  * <li>{@code a}: b's layer, then a layer umoci made from a change (/data/gone deleted: a
  *     whiteout; /data/kept now "upper"), then one that makes /data/dir opaque and adds z.
  * </ul>
+ * A test class registers it: {@code @RegisterExtension static final ToolImages tools = new ToolImages();}
  */
-public final class ToolImages implements AutoCloseable {
+public final class ToolImages implements BeforeAllCallback, AfterAllCallback {
   private static final Path BUSYBOX = Path.of("/var/lib/container-labs/images/busybox/layers/0");
 
-  /** A temporary folder for the images and their copies; removed by {@link #close}. */
-  public final Path dir;
+  /** A temporary folder for the images and their copies, made before a test class, removed after. */
+  public Path dir;
   /** The OCI layout, tags a and b. */
-  public final Path layout;
+  public Path layout;
 
-  private ToolImages(Path dir) {
-    this.dir = dir;
-    this.layout = dir.resolve("layout");
+  @Override
+  public void beforeAll(ExtensionContext context) throws IOException {
+    dir = Files.createTempDirectory("container-labs-tool-images");
+    layout = dir.resolve("layout");
+    make();
   }
 
-  public static ToolImages build() throws IOException {
-    ToolImages images = new ToolImages(Files.createTempDirectory("container-labs-tool-images"));
-    try {
-      images.make();
-      return images;
-    } catch (IOException | RuntimeException | Error e) {
-      images.close();
-      throw e;
+  @Override
+  public void afterAll(ExtensionContext context) throws IOException {
+    if (dir != null) {
+      run("rm", "-rf", dir.toString());
     }
   }
 
@@ -140,10 +142,5 @@ public final class ToolImages implements AutoCloseable {
       throw new IOException(e);
     }
     return out;
-  }
-
-  @Override
-  public void close() throws IOException {
-    run("rm", "-rf", dir.toString());
   }
 }
