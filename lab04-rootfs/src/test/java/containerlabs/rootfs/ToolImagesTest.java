@@ -3,6 +3,7 @@ package containerlabs.rootfs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import containerlabs.image.Images;
+import containerlabs.testing.Guide;
 import containerlabs.testing.Imports;
 import containerlabs.testing.LabRunner;
 import containerlabs.testing.LabRunner.Result;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * The engine's, not the learner's: the grader skips it.
  */
 @LabTest
+@Guide("Images from other tools")
 @Tag("reliability")
 @DisplayName("lab04-rootfs: containers from images other tools made")
 class ToolImagesTest {
