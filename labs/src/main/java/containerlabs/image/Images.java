@@ -39,23 +39,32 @@ public final class Images {
     }
   }
 
-  @Command(name = "import", description = "Import a tarball: docker export, docker save, or an OCI layout.")
+  @Command(name = "import", description = {
+      "Import an image from a tarball or a folder: a root filesystem (docker export, debootstrap,"
+          + " mmdebstrap), a docker save or docker-archive: tarball, an OCI layout (oci: or oci-archive:),"
+          + " or a skopeo dir: copy; gzip or zstd layers. Every blob is checked against its digest.",
+      "SOURCE:TAG or --tag TAG chooses one image of an archive that holds several."})
   static final class Import implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--allow-devices", description = "Keep device files (only from an image you trust).")
+    @Option(names = "--allow-devices", description = "Keep device files (a debootstrap or mmdebstrap"
+        + " root filesystem has them in /dev; only from an image you trust).")
     boolean allowDevices;
+
+    @Option(names = "--tag", paramLabel = "TAG", description = "The image to import from an archive"
+        + " that holds several: an OCI layout's org.opencontainers.image.ref.name, a docker save's RepoTags.")
+    String tag;
 
     @Parameters(index = "0", paramLabel = "NAME")
     String name;
 
-    @Parameters(index = "1", paramLabel = "TARBALL")
-    Path tarball;
+    @Parameters(index = "1", paramLabel = "SOURCE")
+    Path source;
 
     @Override
     public Integer call() {
-      ImageStore.Image image = ImageImport.importTarball(STORE, name, tarball, allowDevices);
+      ImageStore.Image image = ImageImport.importImage(STORE, name, source, tag, allowDevices);
       spec.commandLine().getOut().println("imported " + image.name() + ": " + image.layers().size()
           + " layer(s) from " + image.source());
       return 0;

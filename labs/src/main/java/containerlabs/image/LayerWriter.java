@@ -87,7 +87,7 @@ final class LayerWriter {
       }
       case CHAR, BLOCK -> {
         if (!allowDevices) {
-          throw refuse(entry, "is a device file; import with --allow-devices if you trust the image");
+          throw refuse(entry, "is a device file (debootstrap and mmdebstrap root filesystems have them in /dev): import again with --allow-devices if you trust the image");
         }
         removeExisting(target);
         Kernel.mknod(target.toString(), entry.type() == TarReader.Type.CHAR, entry.mode() & 07777,
