@@ -5,6 +5,7 @@ import containerlabs.kernel.SyscallException;
 import containerlabs.kernel.Trace;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -45,6 +46,9 @@ public final class Engine {
           }
           prepared.add(feature);
           feature.prepare(container);
+        }
+        if (container.command().isEmpty()) {
+          container.command(Container.DEFAULT_COMMAND); // none given, and no feature chose one
         }
         Checkpoint.reached("prepared", container);
         if (container.stopSignal() != 0) {
@@ -139,6 +143,16 @@ public final class Engine {
     Checkpoint.reached("setup", null);
     // end::plumbing[]
     Map<String, String> environment = container.environment();
+    if (container.workingDir() != null) {
+      enterWorkingDir(container.workingDir());
+    }
+    if (container.user() != null) {
+      ContainerUser user = ContainerUser.lookUp(container.user());
+      environment.putIfAbsent("HOME", user.home()); // as runc: the image's HOME, else the user's
+      user.become();
+      // A change of user clears the parent-death signal: set it again, as runc does.
+      Kernel.prctl(Kernel.PR_SET_PDEATHSIG, Kernel.SIGKILL);
+    }
     String path = CommandPath.resolve(container.command().get(0), environment.get("PATH"));
     List<String> envp = new ArrayList<>();
     environment.forEach((name, value) -> envp.add(name + "=" + value));
@@ -153,6 +167,17 @@ public final class Engine {
     }
   }
   // end::init[]
+
+  /** docker makes a missing working folder; the init has moved into the container's root. */
+  private static void enterWorkingDir(String dir) {
+    try {
+      Files.createDirectories(Path.of(dir));
+    } catch (IOException e) {
+      throw new ContainerException(ExitStatus.RUNTIME_ERROR, "cannot make the working folder " + dir
+          + " in the container (" + e + "): give another one with -w");
+    }
+    Kernel.chdir(dir);
+  }
 
   private static void join(Thread thread) {
     boolean interrupted = false;

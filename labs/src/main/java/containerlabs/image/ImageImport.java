@@ -40,7 +40,8 @@ public final class ImageImport {
       }
       Path unpacked = layers.resolve("archive");
       unpack(tarball, unpacked, false);
-      List<Path> blobs = top.contains("manifest.json") ? dockerSaveLayers(unpacked) : ociLayers(unpacked);
+      Path config = layers.resolveSibling(ImageStore.CONFIG);
+      List<Path> blobs = top.contains("manifest.json") ? dockerSaveLayers(unpacked, config) : ociLayers(unpacked, config);
       for (int i = 0; i < blobs.size(); i++) {
         unpack(blobs.get(i), layers.resolve(Integer.toString(i)), allowDevices);
       }
@@ -93,12 +94,15 @@ public final class ImageImport {
   }
 
   /** docker save: manifest.json is [{"Config": …, "RepoTags": […], "Layers": ["…/layer.tar", …]}]. */
-  private static List<Path> dockerSaveLayers(Path archive) throws IOException {
+  private static List<Path> dockerSaveLayers(Path archive, Path config) throws IOException {
     List<?> manifests = Json.array(Json.parse(read(archive.resolve("manifest.json"))), "manifest.json");
     if (manifests.isEmpty()) {
       throw new ImageException("unexpected image manifest: manifest.json lists no image");
     }
     Map<String, Object> manifest = Json.object(manifests.get(0), "manifest.json[0]");
+    if (manifest.get("Config") instanceof String file) { // the image's config, kept verbatim
+      Files.copy(inArchive(archive, file), config);
+    }
     List<Path> layers = new ArrayList<>();
     for (Object layer : Json.array(manifest.get("Layers"), "manifest.json Layers")) {
       layers.add(inArchive(archive, (String) layer));
@@ -107,7 +111,7 @@ public final class ImageImport {
   }
 
   /** OCI: index.json → a manifest (perhaps through a multi-platform index) → its layers' blobs. */
-  private static List<Path> ociLayers(Path archive) throws IOException {
+  private static List<Path> ociLayers(Path archive, Path config) throws IOException {
     Map<String, Object> node = Json.object(Json.parse(read(archive.resolve("index.json"))), "index.json");
     while (node.containsKey("manifests")) {
       List<?> manifests = Json.array(node.get("manifests"), "manifests");
@@ -125,6 +129,9 @@ public final class ImageImport {
       }
       String digest = (String) Json.object(chosen, "manifest").get("digest");
       node = Json.object(Json.parse(read(blob(archive, digest))), digest);
+    }
+    if (node.get("config") instanceof Map<?, ?> descriptor) { // the image's config, kept verbatim
+      Files.copy(blob(archive, descriptor.get("digest") instanceof String d ? d : null), config);
     }
     List<Path> layers = new ArrayList<>();
     for (Object layer : Json.array(node.get("layers"), "layers")) {
