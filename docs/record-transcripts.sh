@@ -50,6 +50,15 @@ record lab04-attributes             'id=$(keyctl add user demo secret @u); keyct
 record lab04-escape-chroot          "./lab 4 --chroot -v /bin/sash:/bin/sash:ro -- sh -c 'printf \"%s\\n\" -mkdir\\ /jail -chroot\\ /jail cd\\ .. cd\\ .. cd\\ .. cd\\ .. -chroot\\ . -grep\\ PRETTY_NAME\\ /etc/os-release > /tmp/escape; sash -f /tmp/escape'"
 record lab04-escape-pivot           "./lab 4 -v /bin/sash:/bin/sash:ro -- sh -c 'printf \"%s\\n\" -mkdir\\ /jail -chroot\\ /jail cd\\ .. cd\\ .. cd\\ .. cd\\ .. -chroot\\ . -grep\\ PRETTY_NAME\\ /etc/os-release > /tmp/escape; sash -f /tmp/escape'"
 record lab04-errors                 './lab 4 --image alpine -- true; ./lab 4 -v data -- true; ./lab 4 -- bash'
+# The image's configuration: record these together and in order (they build, use, then remove the greeter image).
+record lab04-inspect-busybox        './lab images inspect busybox'
+record lab04-config-umoci           'cd /tmp && umoci init --layout greeter && umoci new --image greeter:1'
+record lab04-config-layer           'cd /tmp && tar -C /var/lib/container-labs/images/busybox/layers/0 -cf busybox.tar . && umoci raw add-layer --image greeter:1 busybox.tar'
+record lab04-config-config          'cd /tmp && umoci config --image greeter:1 --config.env=GREETING=hello --config.entrypoint=/bin/echo --config.cmd=hello --config.cmd=from --config.cmd=its --config.cmd=Cmd --config.workingdir=/srv/greeter --config.user=nobody'
+record lab04-config-import          'tar -C /tmp/greeter -cf /tmp/greeter.tar . && ./lab images import greeter /tmp/greeter.tar'
+record lab04-config-inspect         './lab images inspect greeter'
+record lab04-config-run             "./lab 4 --image greeter; ./lab 4 --image greeter -- my own words; ./lab 4 --image greeter --entrypoint sh -- -c 'pwd; id; echo \$GREETING \$HOME'; ./lab 4 --image greeter -u root -e GREETING=bye --entrypoint sh -- -c 'id; echo \$GREETING \$HOME'"
+record lab04-config-rm              './lab images rm greeter && rm -r /tmp/greeter /tmp/greeter.tar /tmp/busybox.tar'
 record lab05-inside                 "./lab 5 -- sh -c 'ip addr; ip route; cat /etc/hosts'"
 record lab05-trace                  "ip link del lab0; ./lab 5 --trace -- true 2>&1 | grep -v '^\[init'"
 record lab05-ping                   './lab 5 -- ping -c 2 172.29.0.1'

@@ -142,17 +142,8 @@ public final class Engine {
     // tag::plumbing[]
     Checkpoint.reached("setup", null);
     // end::plumbing[]
+    enterWorkingDirAndUser(container); // from lab 04 on: the image's, or -w and -u
     Map<String, String> environment = container.environment();
-    if (container.workingDir() != null) {
-      enterWorkingDir(container.workingDir());
-    }
-    if (container.user() != null) {
-      ContainerUser user = ContainerUser.lookUp(container.user());
-      environment.putIfAbsent("HOME", user.home()); // as runc: the image's HOME, else the user's
-      user.become();
-      // A change of user clears the parent-death signal: set it again, as runc does.
-      Kernel.prctl(Kernel.PR_SET_PDEATHSIG, Kernel.SIGKILL);
-    }
     String path = CommandPath.resolve(container.command().get(0), environment.get("PATH"));
     List<String> envp = new ArrayList<>();
     environment.forEach((name, value) -> envp.add(name + "=" + value));
@@ -168,15 +159,28 @@ public final class Engine {
   }
   // end::init[]
 
-  /** docker makes a missing working folder; the init has moved into the container's root. */
-  private static void enterWorkingDir(String dir) {
-    try {
-      Files.createDirectories(Path.of(dir));
-    } catch (IOException e) {
-      throw new ContainerException(ExitStatus.RUNTIME_ERROR, "cannot make the working folder " + dir
-          + " in the container (" + e + "): give another one with -w");
+  /**
+   * Last before execve, in the container's root: move to the working folder, made if missing
+   * (as docker does), then become the user, which gives up root's capabilities.
+   */
+  private static void enterWorkingDirAndUser(Container container) {
+    String dir = container.workingDir();
+    if (dir != null) {
+      try {
+        Files.createDirectories(Path.of(dir));
+      } catch (IOException e) {
+        throw new ContainerException(ExitStatus.RUNTIME_ERROR, "cannot make the working folder "
+            + dir + " in the container (" + e + "): give another one with -w");
+      }
+      Kernel.chdir(dir);
     }
-    Kernel.chdir(dir);
+    if (container.user() != null) {
+      ContainerUser user = ContainerUser.lookUp(container.user());
+      container.environment().putIfAbsent("HOME", user.home()); // runc's rule: else the user's home
+      user.become();
+      // A change of user clears the parent-death signal: set it again, as runc does.
+      Kernel.prctl(Kernel.PR_SET_PDEATHSIG, Kernel.SIGKILL);
+    }
   }
 
   private static void join(Thread thread) {
