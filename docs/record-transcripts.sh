@@ -50,6 +50,8 @@ record lab04-attributes             'id=$(keyctl add user demo secret @u); keyct
 record lab04-escape-chroot          "./lab 4 --chroot -v /bin/sash:/bin/sash:ro -- sh -c 'printf \"%s\\n\" -mkdir\\ /jail -chroot\\ /jail cd\\ .. cd\\ .. cd\\ .. cd\\ .. -chroot\\ . -grep\\ PRETTY_NAME\\ /etc/os-release > /tmp/escape; sash -f /tmp/escape'"
 record lab04-escape-pivot           "./lab 4 -v /bin/sash:/bin/sash:ro -- sh -c 'printf \"%s\\n\" -mkdir\\ /jail -chroot\\ /jail cd\\ .. cd\\ .. cd\\ .. cd\\ .. -chroot\\ . -grep\\ PRETTY_NAME\\ /etc/os-release > /tmp/escape; sash -f /tmp/escape'"
 record lab04-errors                 './lab 4 --image alpine -- true; ./lab 4 -v data -- true; ./lab 4 -- bash'
+# images pull: from a registry on 127.0.0.1 that the command starts and stops itself (never from the internet)
+record lab04-pull                   'scripts/local-registry.sh start && ./lab images pull --trace 127.0.0.1:5000/demo/busybox:static && ./lab 4 --image busybox-static -- busybox | head -1; ./lab images pull 127.0.0.1:5000/demo/busybox:nope; ./lab images rm busybox-static; scripts/local-registry.sh stop'
 # The image's configuration: record these together and in order (they build, use, then remove the greeter image).
 record lab04-inspect-busybox        './lab images inspect busybox'
 record lab04-config-umoci           'cd /tmp && umoci init --layout greeter && umoci new --image greeter:1'
@@ -75,6 +77,12 @@ record lab06-bomb                   "./lab 6 --pids-limit 20 --stats -- sh -c 'b
 record lab06-cgroup                 './lab 6 -m 64m -- cat /proc/self/cgroup'
 record lab06-trace                  "./lab 6 --trace -m 64m --pids-limit 50 --cpus 0.5 -- true 2>&1 | grep -E 'cgroup|CGROUP'"
 record lab06-tree                   "(./lab 6 -m 64m --pids-limit 50 -- sleep 8 &); sleep 6; find /sys/fs/cgroup -maxdepth 4 -path '*container-labs/*' -type d; cat /sys/fs/cgroup/memory/container-labs/*/memory.limit_in_bytes /sys/fs/cgroup/pids/container-labs/*/pids.max; sleep 3"
+# The table "side by side with runc" (chapter 6): the test runs the same probes in runc and lab 06.
+if { [ "$only" = "  " ] || [[ "$only" == *" runc-comparison "* ]]; } && [ -z "${TRANSCRIPTS_OUT:-}" ]; then
+  RECORD_TABLES=1 mvn -B -q -o -pl lab06-cgroups test -Dtest=RuncComparisonTest \
+    -Dsurefire.failIfNoSpecifiedTests=false | sed 's/\x1b\[[0-9;]*m//g'
+  echo "recorded docs/src/docs/asciidoc/generated/runc-comparison.adoc"
+fi
 # cgroup v2 (the learner's VM): recorded in a cgroup v2 VM by scripts/cgroup-v2-vm.sh --record.
 record lab06-oom-v2                 './lab 6 -m 32m -- dd if=/dev/zero of=/dev/null bs=64M count=1'
 record lab06-fits-v2                './lab 6 -m 128m --stats -- dd if=/dev/zero of=/dev/null bs=64M count=1'

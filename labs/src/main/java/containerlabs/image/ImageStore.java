@@ -112,7 +112,15 @@ public final class ImageStore {
    * a failed or interrupted import leaves nothing that looks like an image.
    */
   Image create(String name, String source, LayerBuilder builder) {
-    if (exists(name)) {
+    return create(name, source, false, builder);
+  }
+
+  /**
+   * As {@link #create(String, String, LayerBuilder)}; with {@code replace}, an existing image of
+   * that name is moved aside only once the new one is complete, then removed.
+   */
+  Image create(String name, String source, boolean replace, LayerBuilder builder) {
+    if (!replace && exists(name)) {
       throw new ImageException("an image '" + name + "' exists already: remove it first with"
           + " ./lab images rm " + name + ", or choose another name");
     }
@@ -127,7 +135,27 @@ public final class ImageStore {
       try (OutputStream out = Files.newOutputStream(staging.resolve("image.properties"))) {
         properties.store(out, "Container Labs image " + name);
       }
-      Files.move(staging, root.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+      Path target = root.resolve(name);
+      Path old = root.resolve(".removing-" + name + "-" + random());
+      boolean replacing = replace && Files.isDirectory(target);
+      if (replacing) {
+        Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+      }
+      try {
+        Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+      } catch (IOException e) {
+        if (replacing) {
+          Files.move(old, target, StandardCopyOption.ATOMIC_MOVE); // the old image stays
+        }
+        throw e;
+      }
+      if (replacing) {
+        try {
+          deleteTree(old);
+        } catch (IOException e) { // the new image is in place: what is left of the old one is no image
+          System.err.println("warning: cannot remove " + old + ": " + e);
+        }
+      }
       return get(name);
     } catch (IOException e) {
       throw new ImageException("cannot make image '" + name + "': " + e, e);

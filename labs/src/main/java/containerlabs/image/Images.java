@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "images", mixinStandardHelpOptions = true, versionProvider = Version.class,
     description = "The images containers start from, in " + "/var/lib/container-labs/images.",
     subcommands = {Images.ListImages.class, Images.Import.class, Images.Remove.class,
-        Images.Busybox.class, Images.Inspect.class})
+        Images.Busybox.class, Images.Pull.class, Images.Inspect.class})
 public final class Images {
   private static final ImageStore STORE = new ImageStore();
 
@@ -136,6 +136,48 @@ public final class Images {
         }
       }
       return b.toString();
+    }
+  }
+
+  @Command(name = "pull", description = {
+      "Pull an image from a registry (Docker Hub, or any that speaks the Distribution API v2):",
+      "  ./lab images pull alpine              docker.io/library/alpine:latest, as image alpine",
+      "  ./lab images pull debian:12           as image debian-12",
+      "  ./lab images pull 127.0.0.1:5000/tools/sh:1 --name sh",
+      "REFERENCE is read as docker reads it: the first component is a registry if it has a . or :"
+          + " or is localhost (else docker.io, and library/ for a one-component name); the tag is"
+          + " latest unless given; @sha256:DIGEST pins the exact image.",
+      "The image's name is the repository's last component, then -TAG unless the tag is latest"
+          + " (-DIGEST's first 12 digits with a digest only), lowercase; --name chooses another.",
+      "From a multi-platform image, the linux image for this machine's processor is taken. Every"
+          + " blob is checked against its sha256; the image gets its name only once complete.",
+      "https, except to a registry on this machine (localhost, 127.x.x.x), which is asked in plain"
+          + " http. Anonymous only: public images, and registries that give anonymous tokens."})
+  static final class Pull implements Callable<Integer> {
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--name", paramLabel = "NAME", description = "The local image's name.")
+    String name;
+
+    @Option(names = "--replace", description = "Replace an existing image of that name, once the new one is complete.")
+    boolean replace;
+
+    @Option(names = "--trace", description = "Show each HTTP request and the registry's answer.")
+    boolean trace;
+
+    @Parameters(index = "0", paramLabel = "REFERENCE", description = "[REGISTRY/]NAME[:TAG|@sha256:DIGEST]")
+    String reference;
+
+    @Override
+    public Integer call() {
+      ImageReference image = ImageReference.parse(reference);
+      Registry.Pulled pulled = Registry.pull(STORE, image, name != null ? name : image.localName(), replace,
+          trace ? System.err : null, System.console() != null);
+      spec.commandLine().getOut().println("pulled " + image + " (" + pulled.digest() + ") as "
+          + pulled.image().name() + ": " + pulled.image().layers().size() + " layer(s), "
+          + Registry.size(pulled.bytes()));
+      return 0;
     }
   }
 
