@@ -104,6 +104,8 @@ public class RootFilesystem implements Feature {
     }
     volumes.forEach(Volume::parse);
     layers(container);
+    // The image also says how to run it (Entrypoint, Cmd, Env, WorkingDir, User), as docker
+    // run's options may change; the engine's init applies it, last before execve.
     ImageProcess.configure(container, rootfs != null ? ImageConfig.DEFAULT : image().config(),
         entrypoint, env, workdir, user);
     Path layer = CONTAINERS.resolve(container.id());
