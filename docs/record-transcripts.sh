@@ -59,6 +59,15 @@ record lab04-tools-tag              './lab images import umoci-hello /tmp/labs-d
 record lab04-tools-skopeo           'skopeo copy -q --dest-compress-format zstd oci:/tmp/labs-demo/oci:hello oci-archive:/tmp/labs-demo/hello.tar && skopeo inspect --raw oci-archive:/tmp/labs-demo/hello.tar | grep -o layer.v1.tar+zstd && skopeo copy -q oci:/tmp/labs-demo/oci:hello dir:/tmp/labs-demo/hello-dir && ls /tmp/labs-demo/hello-dir && ./lab images import zstd-hello /tmp/labs-demo/hello.tar && ./lab images import dir-hello /tmp/labs-demo/hello-dir && ./lab 4 --image zstd-hello -- cat /hello'
 record lab04-tools-tampered         'cp -r /tmp/labs-demo/hello-dir /tmp/labs-demo/bad && f=/tmp/labs-demo/bad/$(ls -S /tmp/labs-demo/bad | head -1) && printf x | dd of=$f bs=1 seek=1000 conv=notrunc status=none && ./lab images import bad /tmp/labs-demo/bad'
 record lab04-tools-devices          'mkdir /tmp/labs-demo/rootfs && cp -a /var/lib/container-labs/images/busybox/layers/0/. /tmp/labs-demo/rootfs && mknod /tmp/labs-demo/rootfs/dev/console c 5 1 && tar -C /tmp/labs-demo/rootfs -cf /tmp/labs-demo/rootfs.tar . && ./lab images import debian-like /tmp/labs-demo/rootfs.tar; ./lab images import --allow-devices debian-like /tmp/labs-demo/rootfs.tar; ./lab images rm umoci-hello zstd-hello dir-hello debian-like; rm -r /tmp/labs-demo'
+# The image's configuration: record these together and in order (they build, use, then remove the greeter image).
+record lab04-inspect-busybox        './lab images inspect busybox'
+record lab04-config-umoci           'cd /tmp && umoci init --layout greeter && umoci new --image greeter:1'
+record lab04-config-layer           'cd /tmp && tar -C /var/lib/container-labs/images/busybox/layers/0 -cf busybox.tar . && umoci raw add-layer --image greeter:1 busybox.tar'
+record lab04-config-config          'cd /tmp && umoci config --image greeter:1 --config.env=GREETING=hello --config.entrypoint=/bin/echo --config.cmd=hello --config.cmd=from --config.cmd=its --config.cmd=Cmd --config.workingdir=/srv/greeter --config.user=nobody'
+record lab04-config-import          'tar -C /tmp/greeter -cf /tmp/greeter.tar . && ./lab images import greeter /tmp/greeter.tar'
+record lab04-config-inspect         './lab images inspect greeter'
+record lab04-config-run             "./lab 4 --image greeter; ./lab 4 --image greeter -- my own words; ./lab 4 --image greeter --entrypoint sh -- -c 'pwd; id; echo \$GREETING \$HOME'; ./lab 4 --image greeter -u root -e GREETING=bye --entrypoint sh -- -c 'id; echo \$GREETING \$HOME'"
+record lab04-config-rm              './lab images rm greeter && rm -r /tmp/greeter /tmp/greeter.tar /tmp/busybox.tar'
 record lab05-inside                 "./lab 5 -- sh -c 'ip addr; ip route; cat /etc/hosts'"
 record lab05-trace                  "ip link del lab0; ./lab 5 --trace -- true 2>&1 | grep -v '^\[init'"
 record lab05-ping                   './lab 5 -- ping -c 2 172.29.0.1'

@@ -13,6 +13,8 @@ import containerlabs.engine.Container;
 import containerlabs.engine.ContainerException;
 import containerlabs.engine.ExitStatus;
 import containerlabs.engine.Feature;
+import containerlabs.image.ImageConfig;
+import containerlabs.image.ImageProcess;
 import containerlabs.image.ImageStore;
 import containerlabs.kernel.Kernel;
 import java.io.IOException;
@@ -71,6 +73,21 @@ public class RootFilesystem implements Feature {
       description = "Use chroot instead of pivot_root. Insecure: for the escape demo only.")
   boolean chroot;
 
+  @Option(names = {"-e", "--env"}, paramLabel = "KEY=VALUE",
+      description = "Set an environment variable (KEY alone: the lab's own value), over the image's.")
+  List<String> env = new ArrayList<>();
+
+  @Option(names = "--entrypoint", paramLabel = "PROGRAM",
+      description = "Run PROGRAM instead of the image's entrypoint, and not the image's command (\"\": none).")
+  String entrypoint;
+
+  @Option(names = {"-w", "--workdir"}, paramLabel = "DIR", description = "The working folder in the container.")
+  String workdir;
+
+  @Option(names = {"-u", "--user"}, paramLabel = "USER[:GROUP]",
+      description = "Run as this user (a name in the image's /etc/passwd, or a number).")
+  String user;
+
   /** What later labs add to the new root (lab 06: its cgroups), while the init may still mount. */
   private final List<Consumer<String>> alsoMounted = new ArrayList<>();
 
@@ -87,6 +104,10 @@ public class RootFilesystem implements Feature {
     }
     volumes.forEach(Volume::parse);
     layers(container);
+    // The image also says how to run it (Entrypoint, Cmd, Env, WorkingDir, User), as docker
+    // run's options may change; the engine's init applies it, last before execve.
+    ImageProcess.configure(container, rootfs != null ? ImageConfig.DEFAULT : image().config(),
+        entrypoint, env, workdir, user);
     Path layer = CONTAINERS.resolve(container.id());
     // Written down before it is made, so that whichever lab runs next removes it, even if this
     // one is killed. With --keep only the work folder goes: the writes stay, to look at.
@@ -216,11 +237,15 @@ public class RootFilesystem implements Feature {
       }
       layers.add(rootfs.toAbsolutePath());
     } else {
-      List<Path> imageLayers = new ArrayList<>(new ImageStore().get(image == null ? "busybox" : image).layers());
+      List<Path> imageLayers = new ArrayList<>(image().layers());
       Collections.reverse(imageLayers);
       layers.addAll(imageLayers);
     }
     return layers;
+  }
+
+  private ImageStore.Image image() {
+    return new ImageStore().get(image == null ? "busybox" : image);
   }
 
   /** A file of the container's configuration layer (/etc/hosts…), for later labs to adjust. */

@@ -21,8 +21,11 @@ import picocli.CommandLine.Model.IAnnotatedElement;
 final class InitArguments {
   private InitArguments() {}
 
-  /** On the host: the mixins, then the given options, one {@code Class#field=value} each, then the command. */
-  static List<String> encode(CommandSpec spec, List<String> command) {
+  /**
+   * On the host: the mixins, then the given options, one {@code Class#field=value} each. The
+   * engine adds {@code --} and the container's process (its command, environment...) after them.
+   */
+  static List<String> encode(CommandSpec spec) {
     List<String> encoded = new ArrayList<>();
     for (IAnnotatedElement mixin : spec.mixinAnnotatedElements().values()) {
       if (mixin.userObject() instanceof Field field) {
@@ -41,12 +44,10 @@ final class InitArguments {
         encoded.add(name + value);
       }
     }
-    encoded.add("--");
-    encoded.addAll(command);
     return encoded;
   }
 
-  /** In the init: set the fields of the lab and of its mixins (its features); returns the command. */
+  /** In the init: set the fields of the lab and of its mixins (its features); returns what follows {@code --}. */
   static List<String> decode(LabCommand lab, List<String> encoded) throws ReflectiveOperationException {
     List<Object> holders = new ArrayList<>(List.of(lab));
     int end = encoded.indexOf("--");

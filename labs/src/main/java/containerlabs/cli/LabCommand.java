@@ -37,8 +37,6 @@ import picocli.CommandLine.Spec;
         "126:the command cannot be executed",
         "127:the command was not found"})
 public abstract class LabCommand implements Callable<Integer> {
-  private static final List<String> DEFAULT_COMMAND = List.of("/bin/sh");
-
   @Spec
   CommandSpec spec;
 
@@ -46,7 +44,8 @@ public abstract class LabCommand implements Callable<Integer> {
   Tracing tracing;
 
   @Parameters(paramLabel = "COMMAND", arity = "0..*",
-      description = "The command to run in the container, with its arguments (default: /bin/sh).")
+      description = "The command to run in the container, with its arguments (default: /bin/sh;"
+          + " from lab 04 on, the image's command).")
   List<String> command = new ArrayList<>();
 
   /** This lab's features, the earlier labs' first. */
@@ -89,10 +88,11 @@ public abstract class LabCommand implements Callable<Integer> {
       Trace.enable("lab", System.err);
     }
     try {
-      Container container = Container.create(commandOrShell());
+      // No command given: a feature may choose one (lab 04: the image's), else the engine runs /bin/sh.
+      Container container = Container.create(command);
       // The init is told the lab's name for its messages: it reads no annotation (see InitArguments).
       List<String> arguments = new ArrayList<>(List.of(spec.name()));
-      arguments.addAll(InitArguments.encode(spec, container.command()));
+      arguments.addAll(InitArguments.encode(spec));
       return new Engine(features()).run(container, getClass(), arguments);
     } finally {
       Trace.disable();
@@ -112,19 +112,15 @@ public abstract class LabCommand implements Callable<Integer> {
     }
     String name = arguments.get(0);
     try {
-      List<String> containerCommand = InitArguments.decode(this, arguments.subList(1, arguments.size()));
+      List<String> process = InitArguments.decode(this, arguments.subList(1, arguments.size()));
       if (tracing.trace) {
         Trace.enable("init", System.err);
       }
-      new Engine(features()).init(new Container(id, containerCommand));
+      new Engine(features()).init(Container.inInit(id, process));
       return ExitStatus.RUNTIME_ERROR; // init() returns only by throwing
     } catch (Exception e) {
       return failed(e, new PrintWriter(System.err, true), name);
     }
-  }
-
-  private List<String> commandOrShell() {
-    return command.isEmpty() ? DEFAULT_COMMAND : command;
   }
 
   private static int failed(Exception e, PrintWriter err, String name) {

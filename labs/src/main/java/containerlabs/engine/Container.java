@@ -7,21 +7,30 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** One container: its id, its state on the host, the command it runs and that command's environment. */
+/**
+ * One container: its id, its state on the host, and its process: the command it runs, that
+ * command's environment, working folder and user.
+ */
 public final class Container {
   /** Where each container keeps its state on the host, one folder per id. */
   public static final Path STATE_ROOT = Path.of("/run/container-labs");
+
+  /** The command when the user gives none and no feature chooses one. */
+  public static final List<String> DEFAULT_COMMAND = List.of("/bin/sh");
 
   private static final String BASE62 =
       "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
   private final String id;
-  private final List<String> command;
+  private List<String> command;
   private final Map<String, String> environment = new LinkedHashMap<>();
+  private String workingDir;
+  private String user;
   private int pid;
   private int stopSignal;
   private volatile String hostname;
@@ -73,8 +82,73 @@ public final class Container {
     return new HostResources(stateDir());
   }
 
+  /** The command and its arguments; on the host, until a feature or the engine chooses, maybe none. */
   public List<String> command() {
     return command;
+  }
+
+  /** On the host, before the init starts: the command to run instead (lab 04: the image's). */
+  public void command(List<String> command) {
+    this.command = List.copyOf(command);
+  }
+
+  /** The folder the command starts in, made if missing; null: the init's own. */
+  public String workingDir() {
+    return workingDir;
+  }
+
+  public void workingDir(String dir) {
+    this.workingDir = dir;
+  }
+
+  /**
+   * Whom the command runs as: "" (root), "uid", "uid:gid", "name" or "name:group", names as
+   * the container's own /etc/passwd and /etc/group know them; null: the init's own, root.
+   */
+  public String user() {
+    return user;
+  }
+
+  public void user(String user) {
+    this.user = user;
+  }
+
+  /**
+   * The process, as the init gets it in its arguments (the init parses no options, see the
+   * CLI's InitArguments): {@code --env=KEY=VALUE} each, {@code --workdir=DIR},
+   * {@code --user=USER}, then {@code --} and the command.
+   */
+  List<String> processArguments() {
+    List<String> arguments = new ArrayList<>();
+    environment.forEach((name, value) -> arguments.add("--env=" + name + "=" + value));
+    if (workingDir != null) {
+      arguments.add("--workdir=" + workingDir);
+    }
+    if (user != null) {
+      arguments.add("--user=" + user);
+    }
+    arguments.add("--");
+    arguments.addAll(command);
+    return arguments;
+  }
+
+  /** In the init: the container, its process read back from {@link #processArguments()}. */
+  public static Container inInit(String id, List<String> processArguments) {
+    int end = processArguments.indexOf("--");
+    Container container = new Container(id, processArguments.subList(end + 1, processArguments.size()));
+    container.environment.clear();
+    for (String argument : processArguments.subList(0, end)) {
+      String value = argument.substring(argument.indexOf('=') + 1);
+      if (argument.startsWith("--env=")) {
+        int equals = value.indexOf('=');
+        container.environment.put(value.substring(0, equals), value.substring(equals + 1));
+      } else if (argument.startsWith("--workdir=")) {
+        container.workingDir = value;
+      } else if (argument.startsWith("--user=")) {
+        container.user = value;
+      }
+    }
+    return container;
   }
 
   /** The command's environment; features may add to it before the init runs. */

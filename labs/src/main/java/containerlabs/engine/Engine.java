@@ -5,6 +5,7 @@ import containerlabs.kernel.SyscallException;
 import containerlabs.kernel.Trace;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -45,6 +46,9 @@ public final class Engine {
           }
           prepared.add(feature);
           feature.prepare(container);
+        }
+        if (container.command().isEmpty()) {
+          container.command(Container.DEFAULT_COMMAND); // none given, and no feature chose one
         }
         Checkpoint.reached("prepared", container);
         if (container.stopSignal() != 0) {
@@ -138,6 +142,7 @@ public final class Engine {
     // tag::plumbing[]
     Checkpoint.reached("setup", null);
     // end::plumbing[]
+    enterWorkingDirAndUser(container); // from lab 04 on: the image's, or -w and -u
     Map<String, String> environment = container.environment();
     String path = CommandPath.resolve(container.command().get(0), environment.get("PATH"));
     List<String> envp = new ArrayList<>();
@@ -153,6 +158,30 @@ public final class Engine {
     }
   }
   // end::init[]
+
+  /**
+   * Last before execve, in the container's root: move to the working folder, made if missing
+   * (as docker does), then become the user, which gives up root's capabilities.
+   */
+  private static void enterWorkingDirAndUser(Container container) {
+    String dir = container.workingDir();
+    if (dir != null) {
+      try {
+        Files.createDirectories(Path.of(dir));
+      } catch (IOException e) {
+        throw new ContainerException(ExitStatus.RUNTIME_ERROR, "cannot make the working folder "
+            + dir + " in the container (" + e + "): give another one with -w");
+      }
+      Kernel.chdir(dir);
+    }
+    if (container.user() != null) {
+      ContainerUser user = ContainerUser.lookUp(container.user());
+      container.environment().putIfAbsent("HOME", user.home()); // runc's rule: else the user's home
+      user.become();
+      // A change of user clears the parent-death signal: set it again, as runc does.
+      Kernel.prctl(Kernel.PR_SET_PDEATHSIG, Kernel.SIGKILL);
+    }
+  }
 
   private static void join(Thread thread) {
     boolean interrupted = false;

@@ -11,7 +11,8 @@ import java.util.List;
 
 /**
  * How the lab starts its init: the same lab again, in a new JVM, with {@code init} and the
- * container's id before the lab's own arguments (runc does the same with {@code runc init}).
+ * container's id before the lab's own arguments (runc does the same with {@code runc init}),
+ * and after them {@code --} and the container's process (see {@link Container#processArguments()}).
  *
  * @param argv the init's whole command line
  * @param shortForm what --trace shows of it: {@code java ... Lab01 init ID ... -- hostname},
@@ -67,6 +68,8 @@ public record InitCommand(List<String> argv, String shortForm) {
     command.add("init");
     command.add(container.id());
     command.addAll(labArguments);
+    command.add("--");
+    command.addAll(container.processArguments());
     String shortForm = "java ... " + lab.getSimpleName() + " init " + container.id() + " ... -- "
         + String.join(" ", container.command());
     return new InitCommand(List.copyOf(command), shortForm);

@@ -47,6 +47,10 @@ public final class BusyboxImage {
       write(root, "etc/resolv.conf", Files.isReadable(resolv) ? Files.readString(resolv) : "");
       write(root, "etc/os-release", "NAME=\"BusyBox\"\nID=busybox\nVERSION_ID=\"" + version + "\"\n"
           + "PRETTY_NAME=\"Container Labs " + name + " image (BusyBox " + version + ")\"\n");
+      // How the image means to be run, as docker's busybox image says it: a shell.
+      Files.writeString(layers.resolveSibling(ImageStore.CONFIG), "{\"architecture\":\""
+          + containerlabs.kernel.Architecture.current().imageName + "\",\"os\":\"linux\",\"config\":{"
+          + "\"Env\":[\"PATH=" + ImageConfig.DEFAULT_PATH + "\"],\"Cmd\":[\"sh\"]}}\n");
       return 1;
     });
   }

@@ -132,7 +132,7 @@ public final class ImageImport {
    * digest of the layer's uncompressed tar), and the config kept as it came.
    */
   private static int write(ImageParts parts, Path layers, boolean allowDevices) throws IOException {
-    Files.copy(parts.config(), layers.resolveSibling("config.json"));
+    Files.copy(parts.config(), layers.resolveSibling(ImageStore.CONFIG));
     List<String> diffIds = diffIds(parts);
     for (int i = 0; i < parts.layers().size(); i++) {
       unpack(parts.layers().get(i), layers.resolve(Integer.toString(i)), allowDevices,

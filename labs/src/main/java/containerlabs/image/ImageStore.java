@@ -31,8 +31,23 @@ public final class ImageStore {
     this.root = root;
   }
 
-  /** An image: its layers, lowest first, and where it came from. */
-  public record Image(String name, List<Path> layers, String source) {}
+  /** An image: its layers, lowest first, where it came from, and its folder here. */
+  public record Image(String name, List<Path> layers, String source, Path directory) {
+    /**
+     * How the image means to be run: its config.json, or docker's defaults if it has none.
+     * Read when asked, not with the layers: the init reads the layers, and parses no JSON.
+     */
+    public ImageConfig config() {
+      try {
+        return ImageConfig.read(directory.resolve(CONFIG));
+      } catch (ImageException e) {
+        throw new ImageException("image '" + name + "': " + e.getMessage());
+      }
+    }
+  }
+
+  /** The image's config blob, verbatim: docker's Config JSON or the OCI image config. */
+  public static final String CONFIG = "config.json";
 
   public Image get(String name) {
     Path dir = root.resolve(checkName(name));
@@ -52,7 +67,7 @@ public final class ImageStore {
     for (int i = 0; i < count; i++) {
       layers.add(dir.resolve("layers").resolve(Integer.toString(i)));
     }
-    return new Image(name, layers, properties.getProperty("source"));
+    return new Image(name, layers, properties.getProperty("source"), dir);
   }
 
   public boolean exists(String name) {
@@ -113,6 +128,7 @@ public final class ImageStore {
     try {
       Files.createDirectories(staging.resolve("layers"));
       int layers = builder.build(staging.resolve("layers"));
+      ImageConfig.read(staging.resolve(CONFIG)); // a config no container could use is refused now
       Properties properties = new Properties();
       properties.setProperty("layers", Integer.toString(layers));
       properties.setProperty("source", source);

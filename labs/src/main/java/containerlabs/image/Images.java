@@ -11,11 +11,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code ./lab images}: list, import, remove images, and make the default busybox image. */
+/** {@code ./lab images}: list, import, inspect, remove images, and make the default busybox image. */
 @Command(name = "images", mixinStandardHelpOptions = true, versionProvider = Version.class,
     description = "The images containers start from, in " + "/var/lib/container-labs/images.",
     subcommands = {Images.ListImages.class, Images.Import.class, Images.Remove.class,
-        Images.Busybox.class, Images.Pull.class})
+        Images.Busybox.class, Images.Pull.class, Images.Inspect.class})
 public final class Images {
   private static final ImageStore STORE = new ImageStore();
 
@@ -68,6 +68,83 @@ public final class Images {
       spec.commandLine().getOut().println("imported " + image.name() + ": " + image.layers().size()
           + " layer(s) from " + image.source());
       return 0;
+    }
+  }
+
+  @Command(name = "inspect", description = {"Show an image: where it came from, its layers, and how it"
+      + " runs (its config: environment, entrypoint, command, working folder, user).",
+      "An image without a config.json runs with docker's defaults, shown as such."})
+  static final class Inspect implements Callable<Integer> {
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--json", description = "Print the image's config.json as it is, nothing else.")
+    boolean json;
+
+    @Parameters(index = "0", paramLabel = "NAME")
+    String name;
+
+    @Override
+    public Integer call() throws Exception {
+      ImageStore.Image image = STORE.get(name);
+      ImageConfig config = image.config(); // checked, even for --json: a bad one is refused
+      Path file = image.directory().resolve(ImageStore.CONFIG);
+      var out = spec.commandLine().getOut();
+      if (json) {
+        if (!java.nio.file.Files.exists(file)) {
+          throw new ImageException("image '" + name + "' has no config.json: it runs with docker's"
+              + " defaults, which ./lab images inspect " + name + " shows");
+        }
+        out.print(java.nio.file.Files.readString(file));
+        out.flush(); // print, unlike println and printf, does not flush
+        return 0;
+      }
+      boolean own = java.nio.file.Files.exists(file);
+      String line = "%-13s%s%n";
+      out.printf(line, "name", image.name());
+      out.printf(line, "source", image.source());
+      out.printf(line, "layers", image.layers().size() + " (lowest first)");
+      for (Path layer : image.layers()) {
+        out.printf(line, "", layer);
+      }
+      out.printf(line, "config", own ? file : "none: docker's defaults");
+      out.printf(line, "architecture", config.architecture().isEmpty() ? "-" : config.architecture());
+      out.printf(line, "os", config.os().isEmpty() ? "-" : config.os());
+      for (int i = 0; i < config.env().size(); i++) {
+        out.printf(line, i == 0 ? "env" : "", printable(config.env().get(i)));
+      }
+      out.printf(line, "entrypoint", quoted(config.entrypoint()));
+      out.printf(line, "cmd", quoted(config.cmd()));
+      out.printf(line, "workdir", printable(config.workingDir()));
+      out.printf(line, "user", config.user().isEmpty() ? "root (none named)" : config.user());
+      return 0;
+    }
+
+    /** A command as a JSON list, so that an argument with spaces reads as one. */
+    private static String quoted(List<String> command) {
+      if (command.isEmpty()) {
+        return "-";
+      }
+      List<String> items = command.stream()
+          .map(a -> '"' + printable(a.replace("\\", "\\\\").replace("\"", "\\\"")) + '"').toList();
+      return "[" + String.join(", ", items) + "]";
+    }
+
+    /** One line per value, whatever the image holds: control characters show escaped, as in JSON. */
+    private static String printable(String s) {
+      StringBuilder b = new StringBuilder();
+      for (char c : s.toCharArray()) {
+        if (c == '\n') {
+          b.append("\\n");
+        } else if (c == '\t') {
+          b.append("\\t");
+        } else if (c < 0x20 || c == 0x7f) {
+          b.append(String.format("\\u%04x", (int) c));
+        } else {
+          b.append(c);
+        }
+      }
+      return b.toString();
     }
   }
 

@@ -87,6 +87,15 @@ public final class Kernel {
     invoke(call, "cd " + path, () -> C.chdir(path));
   }
 
+  /** setgroups(2), then setgid(2), then setuid(2): the order in which each is still allowed. */
+  public static void becomeUser(int uid, int gid, int[] groups) {
+    String list = java.util.Arrays.stream(groups).mapToObj(Integer::toString).collect(Collectors.joining(","));
+    invoke("setgroups(" + groups.length + ", [" + list + "])", null, () -> C.setgroups(groups.length, groups));
+    invoke("setgid(" + gid + ")", null, () -> C.setgid(gid));
+    invoke("setuid(" + uid + ")", "setpriv --reuid=" + uid + " --regid=" + gid
+        + (list.isEmpty() ? " --clear-groups" : " --groups=" + list), () -> C.setuid(uid));
+  }
+
   public static void chroot(String path) {
     String call = "chroot(" + quote(path) + ")";
     invoke(call, "chroot " + path, () -> C.chroot(path));

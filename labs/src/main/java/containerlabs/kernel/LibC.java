@@ -38,6 +38,13 @@ interface LibC extends Library {
 
   int chdir(String path) throws LastErrorException;
 
+  // glibc's set*id and setgroups change every thread of the process, not only the caller.
+  int setgroups(long size, int[] list) throws LastErrorException;
+
+  int setgid(int gid) throws LastErrorException;
+
+  int setuid(int uid) throws LastErrorException;
+
   int chroot(String path) throws LastErrorException;
 
   int execve(String path, StringArray argv, StringArray envp) throws LastErrorException;

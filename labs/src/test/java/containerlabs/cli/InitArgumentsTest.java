@@ -40,7 +40,9 @@ class InitArgumentsTest {
   private static TestLab roundTrip(String... args) throws Exception {
     TestLab parsed = new TestLab();
     new CommandLine(parsed).setStopAtPositional(true).parseArgs(args);
-    List<String> encoded = InitArguments.encode(parsed.spec, parsed.command);
+    List<String> encoded = new ArrayList<>(InitArguments.encode(parsed.spec));
+    encoded.add("--"); // then the engine's part: the process, see Container.processArguments
+    encoded.addAll(parsed.command);
     TestLab init = new TestLab();
     init.command = new ArrayList<>(InitArguments.decode(init, encoded));
     return init;
