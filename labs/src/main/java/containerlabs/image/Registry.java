@@ -99,7 +99,7 @@ public final class Registry {
     String source = image.digest() != null ? image.toString() : image + "@" + manifest.digest();
     ImageStore.Image pulled = store.create(name, source, replace, layers -> {
       // The image's config (Env, Cmd, Entrypoint...) as the registry has it, beside the layers.
-      Path config = layers.resolveSibling("config.json");
+      Path config = layers.resolveSibling(ImageStore.CONFIG);
       registry.blob(manifest.config(), config, "config");
       registry.checkPlatform(Json.object(Json.parse(Files.readString(config)), "the image's config"));
       List<Descriptor> blobs = manifest.layers();
