@@ -53,7 +53,7 @@ public final class ImageStore {
     Path dir = root.resolve(checkName(name));
     if (!Files.isDirectory(dir)) {
       throw new ImageException("no image '" + name + "' here: ./lab images list shows the images"
-          + " there are, ./lab images import NAME TARBALL adds one");
+          + " there are, ./lab images pull NAME or ./lab images import NAME SOURCE adds one");
     }
     Properties properties = new Properties();
     try (InputStream in = Files.newInputStream(dir.resolve("image.properties"))) {
