@@ -271,7 +271,8 @@ class RootFilesystemTest {
     Result image = lab.run("--image", "no-such-image", "--", "true");
     assertEquals(125, image.exitStatus(), image::toString);
     assertEquals("lab04-rootfs: no image 'no-such-image' here: ./lab images list shows the images"
-        + " there are, ./lab images import NAME TARBALL adds one", image.stderr().strip());
+        + " there are; ./lab images pull no-such-image gets it from a registry, ./lab images import"
+        + " no-such-image SOURCE from a file", image.stderr().strip());
     Result rootfs = lab.run("--rootfs", "/no/such/folder", "--", "true");
     assertEquals(125, rootfs.exitStatus(), rootfs::toString);
     assertTrue(rootfs.stderr().startsWith("lab04-rootfs: --rootfs /no/such/folder: no such folder"), rootfs::toString);

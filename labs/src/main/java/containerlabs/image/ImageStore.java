@@ -53,7 +53,8 @@ public final class ImageStore {
     Path dir = root.resolve(checkName(name));
     if (!Files.isDirectory(dir)) {
       throw new ImageException("no image '" + name + "' here: ./lab images list shows the images"
-          + " there are, ./lab images pull NAME or ./lab images import NAME SOURCE adds one");
+          + " there are; ./lab images pull " + name + " gets it from a registry, ./lab images import "
+          + name + " SOURCE from a file");
     }
     Properties properties = new Properties();
     try (InputStream in = Files.newInputStream(dir.resolve("image.properties"))) {
