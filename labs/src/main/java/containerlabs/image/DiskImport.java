@@ -308,6 +308,7 @@ public final class DiskImport {
     private final List<Path> folders = new ArrayList<>();
     private final Thread hook = new Thread(this::close, "import-disk clean-up");
     private boolean closed;
+    private int mountCount;
 
     Work() {
       try {
@@ -390,7 +391,7 @@ public final class DiskImport {
     Mounted mount(Path raw, Volume volume) {
       Mounted mounted;
       synchronized (this) {
-        mounted = new Mounted(this, dir.resolve("root" + mounts.size()), raw, volume);
+        mounted = new Mounted(this, dir.resolve("root" + mountCount++), raw, volume);
         mounts.add(mounted);
         mounted.attaching = true;
       }
