@@ -50,6 +50,25 @@ record lab04-attributes             'id=$(keyctl add user demo secret @u); keyct
 record lab04-escape-chroot          "./lab 4 --chroot -v /bin/sash:/bin/sash:ro -- sh -c 'printf \"%s\\n\" -mkdir\\ /jail -chroot\\ /jail cd\\ .. cd\\ .. cd\\ .. cd\\ .. -chroot\\ . -grep\\ PRETTY_NAME\\ /etc/os-release > /tmp/escape; sash -f /tmp/escape'"
 record lab04-escape-pivot           "./lab 4 -v /bin/sash:/bin/sash:ro -- sh -c 'printf \"%s\\n\" -mkdir\\ /jail -chroot\\ /jail cd\\ .. cd\\ .. cd\\ .. cd\\ .. -chroot\\ . -grep\\ PRETTY_NAME\\ /etc/os-release > /tmp/escape; sash -f /tmp/escape'"
 record lab04-errors                 './lab 4 --image alpine -- true; ./lab 4 -v data -- true; ./lab 4 -- bash'
+# A VM disk for the import-disk transcripts, made as the guide shows (as an installer would:
+# a GPT table, an ext4 root partition with busybox's files, then qcow2), removed afterwards.
+disk_wanted=
+for t in lab04-disk-import lab04-disk-run lab04-disk-refused; do
+  if [ "$only" = "  " ] || [[ "$only" == *" $t "* ]]; then disk_wanted=1; fi
+done
+if [ -n "$disk_wanted" ]; then
+  if [ -e /tmp/vm ]; then echo "/tmp/vm exists: the disk transcripts need it; move it away" >&2; exit 1; fi
+  trap 'rm -rf /tmp/vm; ./lab images rm vmdisk 2>/dev/null || true' EXIT
+  mkdir /tmp/vm && cp -a /var/lib/container-labs/images/busybox/layers/0 /tmp/vm/root
+  echo 'PRETTY_NAME="my VM"' > /tmp/vm/root/etc/os-release
+  mkfs.ext4 -q -d /tmp/vm/root /tmp/vm/root.ext4 32M
+  truncate -s 34M /tmp/vm/disk.raw && echo 'start=2048, type=L' | sfdisk -q -X gpt /tmp/vm/disk.raw
+  dd if=/tmp/vm/root.ext4 of=/tmp/vm/disk.raw bs=1M seek=1 conv=notrunc status=none
+  qemu-img convert -O qcow2 /tmp/vm/disk.raw /tmp/vm/disk.qcow2
+fi
+record lab04-disk-import            './lab images import-disk vmdisk /tmp/vm/disk.qcow2'
+record lab04-disk-run               "./lab 4 --image vmdisk -- sh -c 'cat /etc/os-release; echo /*'"
+record lab04-disk-refused           'qemu-img create -q -f qcow2 -b /etc/shadow -F raw /tmp/vm/evil.qcow2; ./lab images import-disk evil /tmp/vm/evil.qcow2; ./lab images import-disk notes /etc/hostname'
 record lab05-inside                 "./lab 5 -- sh -c 'ip addr; ip route; cat /etc/hosts'"
 record lab05-trace                  "ip link del lab0; ./lab 5 --trace -- true 2>&1 | grep -v '^\[init'"
 record lab05-ping                   './lab 5 -- ping -c 2 172.29.0.1'

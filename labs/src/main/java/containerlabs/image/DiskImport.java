@@ -65,27 +65,21 @@ public final class DiskImport {
         {"blkid", "util-linux"}, {"losetup", "mount"}, {"mount", "mount"}, {"tar", "tar"}}) {
       requireTool(tool[0], tool[1]);
     }
+    // tag::steps[]
     Path source = diskFile(disk);
-
     try (Work work = new Work()) {
       String format = checkedFormat(work, source);
-      // Step 2: the loop driver maps a file's bytes to a block device: only raw bytes will do.
-      Path raw = source;
-      if (!format.equals("raw")) {
-        raw = work.dir.resolve("disk.raw");
-        work.run(CONVERT, "qemu-img cannot convert " + disk, "qemu-img", "convert", "-f", format,
-            "-O", "raw", source.toString(), raw.toString());
-      }
-      Path rawView = raw;
+      Path raw = rawView(work, source, format);
       Volume root = rootVolume(work, raw, partition, disk);
       return store.create(name, "VM disk (" + format + ", " + root.describe() + ") " + source, layers -> {
         work.deleteOnClose(layers.getParent()); // Ctrl-C may end us before the store's own clean-up
-        try (Mounted mounted = work.mount(rawView, root)) {
+        try (Mounted mounted = work.mount(raw, root)) {
           copyFiles(work, mounted.dir, layers.resolve("0"), allowDevices);
         }
         return 1;
       });
-    }
+    } // Work.close: unmount, detach the loop device, delete the raw copy
+    // end::steps[]
   }
 
   /** Step 1a: only a file. qemu-img would also read "nbd:..." or "json:{...}" names, or a device. */
@@ -145,6 +139,21 @@ public final class DiskImport {
       }
     }
     return format;
+  }
+
+  /**
+   * Step 2: the loop driver shows a file's bytes as a block device, so it needs the disk's
+   * bytes in order: a raw file. A qcow2 or vmdk stores clusters in its own order, with holes
+   * and compression: qemu-img writes them out as raw, in a sparse file (holes take no space).
+   */
+  private static Path rawView(Work work, Path source, String format) {
+    if (format.equals("raw")) {
+      return source;
+    }
+    Path raw = work.dir.resolve("disk.raw");
+    work.run(CONVERT, "qemu-img cannot convert " + source, "qemu-img", "convert", "-f", format, "-O", "raw",
+        source.toString(), raw.toString());
+    return raw;
   }
 
   /**
