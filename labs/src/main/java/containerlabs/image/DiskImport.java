@@ -67,7 +67,8 @@ public final class DiskImport {
     }
     // tag::steps[]
     Path source = diskFile(disk);
-    try (Work work = new Work()) {
+    Work work = new Work();
+    try (work) {
       String format = checkedFormat(work, source);
       Path raw = rawView(work, source, format);
       Volume root = rootVolume(work, raw, partition, disk);
@@ -78,7 +79,9 @@ public final class DiskImport {
         }
         return 1;
       });
-    } // Work.close: unmount, detach the loop device, delete the raw copy
+    } catch (RuntimeException e) { // Work.close has unmounted, detached, deleted the raw copy
+      throw work.signalled ? Work.interrupted() : e; // not what failed once Ctrl-C took it all away
+    }
     // end::steps[]
   }
 
@@ -317,6 +320,7 @@ public final class DiskImport {
     private final List<Path> folders = new ArrayList<>();
     private final Thread hook = new Thread(this::close, "import-disk clean-up");
     private boolean closed;
+    private volatile boolean signalled; // closed by the shutdown hook: Ctrl-C or kill
     private int mountCount;
 
     Work() {
@@ -486,6 +490,7 @@ public final class DiskImport {
 
     @Override
     public void close() {
+      signalled |= Thread.currentThread() == hook;
       synchronized (this) {
         if (closed) {
           return;
