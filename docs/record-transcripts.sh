@@ -68,6 +68,25 @@ record lab04-config-import          'tar -C /tmp/greeter -cf /tmp/greeter.tar . 
 record lab04-config-inspect         './lab images inspect greeter'
 record lab04-config-run             "./lab 4 --image greeter; ./lab 4 --image greeter -- my own words; ./lab 4 --image greeter --entrypoint sh -- -c 'pwd; id; echo \$GREETING \$HOME'; ./lab 4 --image greeter -u root -e GREETING=bye --entrypoint sh -- -c 'id; echo \$GREETING \$HOME'"
 record lab04-config-rm              './lab images rm greeter && rm -r /tmp/greeter /tmp/greeter.tar /tmp/busybox.tar'
+# A VM disk for the import-disk transcripts, made as the guide shows (as an installer would:
+# a GPT table, an ext4 root partition with busybox's files, then qcow2), removed afterwards.
+disk_wanted=
+for t in lab04-disk-import lab04-disk-run lab04-disk-refused; do
+  if [ "$only" = "  " ] || [[ "$only" == *" $t "* ]]; then disk_wanted=1; fi
+done
+if [ -n "$disk_wanted" ]; then
+  if [ -e /tmp/vm ]; then echo "/tmp/vm exists: the disk transcripts need it; move it away" >&2; exit 1; fi
+  trap 'rm -rf /tmp/vm; ./lab images rm vmdisk 2>/dev/null || true' EXIT
+  mkdir /tmp/vm && cp -a /var/lib/container-labs/images/busybox/layers/0 /tmp/vm/root
+  echo 'PRETTY_NAME="my VM"' > /tmp/vm/root/etc/os-release
+  mkfs.ext4 -q -d /tmp/vm/root /tmp/vm/root.ext4 32M
+  truncate -s 34M /tmp/vm/disk.raw && echo 'start=2048, type=L' | sfdisk -q -X gpt /tmp/vm/disk.raw
+  dd if=/tmp/vm/root.ext4 of=/tmp/vm/disk.raw bs=1M seek=1 conv=notrunc status=none
+  qemu-img convert -O qcow2 /tmp/vm/disk.raw /tmp/vm/disk.qcow2
+fi
+record lab04-disk-import            './lab images import-disk vmdisk /tmp/vm/disk.qcow2'
+record lab04-disk-run               "./lab 4 --image vmdisk -- sh -c 'cat /etc/os-release; echo /*'"
+record lab04-disk-refused           'qemu-img create -q -f qcow2 -b /etc/shadow -F raw /tmp/vm/evil.qcow2; ./lab images import-disk evil /tmp/vm/evil.qcow2; ./lab images import-disk notes /etc/hostname'
 record lab05-inside                 "./lab 5 -- sh -c 'ip addr; ip route; cat /etc/hosts'"
 record lab05-trace                  "ip link del lab0; ./lab 5 --trace -- true 2>&1 | grep -v '^\[init'"
 record lab05-ping                   './lab 5 -- ping -c 2 172.29.0.1'

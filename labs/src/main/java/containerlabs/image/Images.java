@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "images", mixinStandardHelpOptions = true, versionProvider = Version.class,
     description = "The images containers start from, in " + "/var/lib/container-labs/images.",
     subcommands = {Images.ListImages.class, Images.Import.class, Images.Remove.class,
-        Images.Busybox.class, Images.Pull.class, Images.Inspect.class})
+        Images.Busybox.class, Images.Pull.class, Images.ImportDisk.class, Images.Inspect.class})
 public final class Images {
   private static final ImageStore STORE = new ImageStore();
 
@@ -218,6 +218,39 @@ public final class Images {
       }
       ImageStore.Image image = BusyboxImage.create(STORE, name);
       spec.commandLine().getOut().println("made image " + image.name() + " from " + image.source());
+      return 0;
+    }
+  }
+
+  @Command(name = "import-disk", mixinStandardHelpOptions = true, versionProvider = Version.class, description = {
+      "Import a VM's disk (qcow2, raw, vmdk, vdi, vhdx, vpc: what qemu-img reads) as a one-layer image:"
+          + " the files of its root filesystem, as systemd-nspawn --image uses a VM's disk.",
+      "The root is the whole disk's filesystem, or the partition (MBR or GPT) with /etc/os-release"
+          + " or /usr, else the largest Linux one (ext2/3/4, xfs, btrfs). Refused: a disk with a backing"
+          + " file or other external files, encrypted (LUKS) or LVM disks.",
+      "Needs qemu-img (apt install qemu-utils), sfdisk (fdisk), losetup, mount, blkid, tar; root."})
+  static final class ImportDisk implements Callable<Integer> {
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--partition", paramLabel = "N", description = "Use partition N (1 is the first)"
+        + " as the root, not the one import-disk would choose.")
+    Integer partition;
+
+    @Option(names = "--allow-devices", description = "Keep device files (only from a disk you trust).")
+    boolean allowDevices;
+
+    @Parameters(index = "0", paramLabel = "NAME")
+    String name;
+
+    @Parameters(index = "1", paramLabel = "DISK")
+    Path disk;
+
+    @Override
+    public Integer call() {
+      ImageStore.Image image = DiskImport.importDisk(STORE, name, disk, partition, allowDevices);
+      spec.commandLine().getOut().println("imported " + image.name() + ": " + image.layers().size()
+          + " layer(s) from " + image.source());
       return 0;
     }
   }

@@ -8,7 +8,7 @@ import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
- * Everything a lab could leave on the host: mounts, state dirs, network devices and named
+ * Everything a lab could leave on the host: mounts, loop devices, state dirs, network devices and named
  * network namespaces, cgroups, processes in namespaces of their own, container threads in
  * this JVM. Two snapshots differ by what a run left behind.
  */
@@ -43,6 +43,7 @@ public final class HostState {
       throw new AssertionError(e);
     }
     cgroups(items);
+    loopDevices(items);
     publishedPorts(items);
     processes(items);
     Thread.getAllStackTraces().keySet().stream()
@@ -64,6 +65,22 @@ public final class HostState {
     }
     try (Stream<Path> entries = Files.list(dir)) {
       entries.forEach(p -> items.add(label + p));
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /** Loop devices bound to a file (a disk import's): /sys/block/loopN/loop exists only while bound. */
+  private static void loopDevices(Set<String> items) {
+    try (Stream<Path> devices = Files.list(Path.of("/sys/block"))) {
+      devices.filter(d -> d.getFileName().toString().startsWith("loop")).forEach(d -> {
+        try {
+          String file = Files.readString(d.resolve("loop/backing_file")).strip();
+          items.add("loop device /dev/" + d.getFileName() + " (" + file + ")");
+        } catch (IOException e) {
+          // not bound, or detached while we looked
+        }
+      });
     } catch (IOException e) {
       throw new AssertionError(e);
     }
