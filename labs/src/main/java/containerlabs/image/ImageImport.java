@@ -30,6 +30,10 @@ public final class ImageImport {
       throw new ImageException("no such tarball: " + tarball);
     }
     Set<String> top = topLevelNames(tarball);
+    if (top.isEmpty()) {
+      throw new ImageException("the tarball " + tarball + " is empty or holds no files: give a"
+          + " docker save or docker export tarball, or an OCI layout");
+    }
     boolean archive = top.contains("manifest.json") || top.contains("index.json");
     String kind = top.contains("manifest.json") ? "docker save archive"
         : top.contains("index.json") ? "OCI image layout" : "root filesystem (docker export)";
@@ -80,6 +84,7 @@ public final class ImageImport {
       TarReader tar = new TarReader(in);
       for (TarReader.Entry entry = tar.next(); entry != null; entry = tar.next()) {
         String name = entry.name().startsWith("./") ? entry.name().substring(2) : entry.name();
+        name = name.endsWith("/") ? name.substring(0, name.length() - 1) : name; // a folder "d/"
         if (!name.contains("/")) {
           names.add(name);
         }
@@ -101,7 +106,7 @@ public final class ImageImport {
     Map<String, Object> manifest = Json.object(manifests.get(0), "manifest.json[0]");
     List<Path> layers = new ArrayList<>();
     for (Object layer : Json.array(manifest.get("Layers"), "manifest.json Layers")) {
-      layers.add(inArchive(archive, (String) layer));
+      layers.add(inArchive(archive, Json.string(layer, "an entry of manifest.json's Layers")));
     }
     return layers;
   }
@@ -123,12 +128,12 @@ public final class ImageImport {
           break;
         }
       }
-      String digest = (String) Json.object(chosen, "manifest").get("digest");
+      String digest = Json.string(Json.object(chosen, "manifest").get("digest"), "a manifest's digest");
       node = Json.object(Json.parse(read(blob(archive, digest))), digest);
     }
     List<Path> layers = new ArrayList<>();
     for (Object layer : Json.array(node.get("layers"), "layers")) {
-      layers.add(blob(archive, (String) Json.object(layer, "layer").get("digest")));
+      layers.add(blob(archive, Json.string(Json.object(layer, "layer").get("digest"), "a layer's digest")));
     }
     return layers;
   }
@@ -140,10 +145,21 @@ public final class ImageImport {
     return inArchive(archive, "blobs/" + digest.replace(':', '/'));
   }
 
+  /**
+   * A file of the unpacked archive, symlinks resolved (docker save links a repeated layer to
+   * the first), which must still be in the archive: {@code x -> /} would reach any host file.
+   */
   private static Path inArchive(Path archive, String name) {
-    Path path = archive.resolve(name).normalize();
-    if (!path.startsWith(archive) || !Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)) {
-      throw new ImageException("unexpected image manifest: it names " + name + ", which is not in the archive");
+    Path path;
+    try {
+      path = archive.resolve(name).toRealPath();
+      archive = archive.toRealPath();
+    } catch (IOException | java.nio.file.InvalidPathException e) {
+      path = null;
+    }
+    if (path == null || !path.startsWith(archive) || !Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)) {
+      throw new ImageException("unexpected image manifest: it names " + TarReader.shown(name)
+          + ", which is not in the archive");
     }
     return path;
   }
@@ -152,6 +168,14 @@ public final class ImageImport {
     if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
       throw new ImageException("unexpected image archive: no " + file.getFileName());
     }
-    return Files.readString(file, StandardCharsets.UTF_8);
+    if (Files.size(file) > Json.MAX_CHARS) {
+      throw new ImageException("unexpected image manifest: " + file.getFileName()
+          + " is larger than 4 MiB, far more than any manifest needs");
+    }
+    try {
+      return Files.readString(file, StandardCharsets.UTF_8);
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new ImageException("unexpected image manifest: " + file.getFileName() + " is not UTF-8 text");
+    }
   }
 }
