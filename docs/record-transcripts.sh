@@ -50,6 +50,7 @@ record lab04-attributes             'id=$(keyctl add user demo secret @u); keyct
 record lab04-escape-chroot          "./lab 4 --chroot -v /bin/sash:/bin/sash:ro -- sh -c 'printf \"%s\\n\" -mkdir\\ /jail -chroot\\ /jail cd\\ .. cd\\ .. cd\\ .. cd\\ .. -chroot\\ . -grep\\ PRETTY_NAME\\ /etc/os-release > /tmp/escape; sash -f /tmp/escape'"
 record lab04-escape-pivot           "./lab 4 -v /bin/sash:/bin/sash:ro -- sh -c 'printf \"%s\\n\" -mkdir\\ /jail -chroot\\ /jail cd\\ .. cd\\ .. cd\\ .. cd\\ .. -chroot\\ . -grep\\ PRETTY_NAME\\ /etc/os-release > /tmp/escape; sash -f /tmp/escape'"
 record lab04-errors                 './lab 4 --image alpine -- true; ./lab 4 -v data -- true; ./lab 4 -- bash'
+record lab04-hostile                'd=$(mktemp -d); ln -s /etc $d/h; tar -C $d -cf $d/evil.tar h; mkdir -p $d/real/h; echo x > $d/real/h/passwd; ln $d/real/h/passwd $d/real/stolen; tar -C $d/real -cf $d/links.tar h/passwd stolen; tar --delete -f $d/links.tar h/passwd; tar -Af $d/evil.tar $d/links.tar; tar -tvf $d/evil.tar; ./lab images import evil $d/evil.tar; rm -r $d'
 record lab05-inside                 "./lab 5 -- sh -c 'ip addr; ip route; cat /etc/hosts'"
 record lab05-trace                  "ip link del lab0; ./lab 5 --trace -- true 2>&1 | grep -v '^\[init'"
 record lab05-ping                   './lab 5 -- ping -c 2 172.29.0.1'
