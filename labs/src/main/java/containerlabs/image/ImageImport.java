@@ -84,10 +84,7 @@ public final class ImageImport {
       TarReader tar = new TarReader(in);
       for (TarReader.Entry entry = tar.next(); entry != null; entry = tar.next()) {
         String name = entry.name().startsWith("./") ? entry.name().substring(2) : entry.name();
-        name = name.endsWith("/") ? name.substring(0, name.length() - 1) : name; // a folder "d/"
-        if (!name.contains("/")) {
-          names.add(name);
-        }
+        names.add(name.contains("/") ? name.substring(0, name.indexOf('/')) : name); // "d/x": d
       }
     } catch (java.util.zip.ZipException e) {
       throw new ImageException("the tarball's gzip stream is damaged: " + e.getMessage(), e);
@@ -114,7 +111,10 @@ public final class ImageImport {
   /** OCI: index.json → a manifest (perhaps through a multi-platform index) → its layers' blobs. */
   private static List<Path> ociLayers(Path archive) throws IOException {
     Map<String, Object> node = Json.object(Json.parse(read(archive.resolve("index.json"))), "index.json");
-    while (node.containsKey("manifests")) {
+    for (int depth = 0; node.containsKey("manifests"); depth++) {
+      if (depth == 4) { // an index of indexes is rare; one that names itself would loop forever
+        throw new ImageException("unexpected image manifest: indexes nested more than 4 deep");
+      }
       List<?> manifests = Json.array(node.get("manifests"), "manifests");
       if (manifests.isEmpty()) {
         throw new ImageException("unexpected image manifest: an index lists no manifest");

@@ -52,7 +52,10 @@ final class LayerWriter {
       try {
         write(entry, tar.data());
       } catch (InvalidPathException e) {
-        throw refuse(entry, "has a name this system cannot store (" + e.getReason() + ")");
+        String encoding = System.getProperty("sun.jnu.encoding"); // from the locale, at JVM start
+        throw refuse(entry, "has a name this JVM cannot store (" + e.getReason() + ")"
+            + ("UTF-8".equals(encoding) ? "" : ": it reads file names as " + encoding
+                + ", so run it in a UTF-8 locale (LC_ALL=C.UTF-8)"));
       } catch (FileSystemException e) {
         throw refuse(entry, "cannot be written: " + (e.getReason() != null ? e.getReason() : e));
       }

@@ -172,6 +172,18 @@ class HostileImageTest {
   }
 
   @Test
+  @DisplayName("found by hand: an OCI index naming itself, a name too long, a tarball of nested names only")
+  void foundByHand() throws Exception {
+    String digest = "sha256:" + "a".repeat(64);
+    String index = "{\"manifests\":[{\"digest\":\"" + digest + "\"}]}";
+    assertRefused(new TarBuilder().file("index.json", index).file("blobs/sha256/" + "a".repeat(64), index)
+        .bytes(), "index", "4 deep"); // it looped for ever
+    assertRefused(new TarBuilder().longName("n".repeat(300)).file("x", "x").bytes(), "nnn", "File name too long");
+    Path layer = importIt(new TarBuilder().file("usr/bin/tool", "x").bytes()).layers().get(0);
+    assertEquals("x", Files.readString(layer.resolve("usr/bin/tool"))); // not "holds no files"
+  }
+
+  @Test
   @DisplayName("a manifest nested 100 000 deep, or over 4 MiB, or not JSON: one line, exit 125")
   void hostileManifests() throws Exception {
     checkCli(new TarBuilder().file("manifest.json", "[".repeat(100_000)).bytes(), "nested");
