@@ -87,6 +87,7 @@ fi
 record lab04-disk-import            './lab images import-disk vmdisk /tmp/vm/disk.qcow2'
 record lab04-disk-run               "./lab 4 --image vmdisk -- sh -c 'cat /etc/os-release; echo /*'"
 record lab04-disk-refused           'qemu-img create -q -f qcow2 -b /etc/shadow -F raw /tmp/vm/evil.qcow2; ./lab images import-disk evil /tmp/vm/evil.qcow2; ./lab images import-disk notes /etc/hostname'
+record lab04-hostile                'd=$(mktemp -d); ln -s /etc $d/h; tar -C $d -cf $d/evil.tar h; mkdir -p $d/real/h; echo x > $d/real/h/passwd; ln $d/real/h/passwd $d/real/stolen; tar -C $d/real -cf $d/links.tar h/passwd stolen; tar --delete -f $d/links.tar h/passwd; tar -Af $d/evil.tar $d/links.tar; tar -tvf $d/evil.tar; ./lab images import evil $d/evil.tar; rm -r $d'
 record lab05-inside                 "./lab 5 -- sh -c 'ip addr; ip route; cat /etc/hosts'"
 record lab05-trace                  "ip link del lab0; ./lab 5 --trace -- true 2>&1 | grep -v '^\[init'"
 record lab05-ping                   './lab 5 -- ping -c 2 172.29.0.1'

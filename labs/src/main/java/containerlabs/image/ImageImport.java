@@ -69,7 +69,12 @@ public final class ImageImport {
     if (!Files.isRegularFile(source)) {
       throw new ImageException("no such tarball or folder: " + source);
     }
-    Format format = Format.of(topLevelNames(source));
+    Set<String> top = topLevelNames(source);
+    if (top.isEmpty()) {
+      throw new ImageException("the tarball " + source + " is empty or holds no files: give a"
+          + " docker save or docker export tarball, or an OCI layout");
+    }
+    Format format = Format.of(top);
     String description = format.description + " " + source.toAbsolutePath() + (tag != null ? ", tag " + tag : "");
     if (format == Format.ROOTFS) {
       if (tag != null) {
@@ -199,9 +204,7 @@ public final class ImageImport {
       TarReader tar = new TarReader(in);
       for (TarReader.Entry entry = tar.next(); entry != null; entry = tar.next()) {
         String name = entry.name().startsWith("./") ? entry.name().substring(2) : entry.name();
-        if (!name.contains("/")) {
-          names.add(name);
-        }
+        names.add(name.contains("/") ? name.substring(0, name.indexOf('/')) : name); // "d/x": d
       }
     } catch (java.util.zip.ZipException e) {
       throw new ImageException("the tarball's gzip stream is damaged: " + e.getMessage(), e);

@@ -1,30 +1,52 @@
 package containerlabs.image;
 
+import com.google.gson.Strictness;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
+import java.io.IOException;
+import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * Just enough JSON for image manifests: objects become maps, arrays lists, numbers doubles.
- * (One small class instead of a dependency for three files' worth of parsing.)
+ * The JSON of image manifests, read with Gson's strict reader: objects become maps, arrays
+ * lists, numbers doubles. A manifest comes from a stranger, so it is bounded: 4 MiB of text
+ * and 64 levels of nesting (real manifests use 5), no key twice (two readers could each
+ * believe a different one); anything else is a one-line {@link ImageException}.
  */
 final class Json {
-  private final String text;
-  private int pos;
+  static final int MAX_CHARS = 4 << 20;
+  static final int MAX_DEPTH = 64;
+  private static final Pattern WHERE = Pattern.compile("(.*?) at line (\\d+) column (\\d+)");
 
-  private Json(String text) {
-    this.text = text;
-  }
+  private Json() {}
 
   static Object parse(String text) {
-    Json json = new Json(text);
-    Object value = json.value();
-    json.space();
-    if (json.pos != text.length()) {
-      throw json.error("text after the value");
+    return parse(text, "the manifest");
+  }
+
+  /** The JSON value of {@code text}; {@code what} names it in an error ("manifest.json"). */
+  static Object parse(String text, String what) {
+    if (text.length() > MAX_CHARS) {
+      throw new ImageException("unexpected image manifest: " + what
+          + " is larger than 4 MiB, far more than any manifest needs");
     }
-    return value;
+    JsonReader reader = new JsonReader(new StringReader(text));
+    reader.setStrictness(Strictness.STRICT);
+    reader.setNestingLimit(MAX_DEPTH);
+    try {
+      Object value = value(reader, what);
+      if (reader.peek() != JsonToken.END_DOCUMENT) {
+        throw bad(what, "text after the value");
+      }
+      return value;
+    } catch (IOException | IllegalStateException | NumberFormatException e) {
+      throw bad(what, e.getMessage());
+    }
   }
 
   @SuppressWarnings("unchecked")
@@ -42,128 +64,72 @@ final class Json {
     throw new ImageException("unexpected image manifest: " + what + " is not a JSON array");
   }
 
-  private Object value() {
-    space();
-    if (pos >= text.length()) {
-      throw error("end of text");
+  static String string(Object value, String what) {
+    if (value instanceof String string) {
+      return string;
     }
-    char c = text.charAt(pos);
-    switch (c) {
-      case '{': return object();
-      case '[': return array();
-      case '"': return string();
-      case 't': return literal("true", Boolean.TRUE);
-      case 'f': return literal("false", Boolean.FALSE);
-      case 'n': return literal("null", null);
-      default: return number();
-    }
+    throw new ImageException("unexpected image manifest: " + what + " is not a JSON string");
   }
 
-  private Map<String, Object> object() {
-    Map<String, Object> map = new LinkedHashMap<>();
-    pos++;
-    space();
-    if (peek('}')) {
-      return map;
-    }
-    do {
-      space();
-      String key = string();
-      space();
-      expect(':');
-      map.put(key, value());
-      space();
-    } while (peek(','));
-    expect('}');
-    return map;
-  }
-
-  private List<Object> array() {
-    List<Object> list = new ArrayList<>();
-    pos++;
-    space();
-    if (peek(']')) {
-      return list;
-    }
-    do {
-      list.add(value());
-      space();
-    } while (peek(','));
-    expect(']');
-    return list;
-  }
-
-  private String string() {
-    expect('"');
-    StringBuilder s = new StringBuilder();
-    while (pos < text.length()) {
-      char c = text.charAt(pos++);
-      if (c == '"') {
-        return s.toString();
-      }
-      if (c == '\\') {
-        char e = text.charAt(pos++);
-        switch (e) {
-          case 'n' -> s.append('\n');
-          case 't' -> s.append('\t');
-          case 'r' -> s.append('\r');
-          case 'b' -> s.append('\b');
-          case 'f' -> s.append('\f');
-          case 'u' -> {
-            s.append((char) Integer.parseInt(text.substring(pos, pos + 4), 16));
-            pos += 4;
+  // Recursion is safe: the reader refuses to open more than MAX_DEPTH arrays and objects.
+  private static Object value(JsonReader reader, String what) throws IOException {
+    switch (reader.peek()) {
+      case BEGIN_OBJECT -> {
+        Map<String, Object> map = new LinkedHashMap<>();
+        reader.beginObject();
+        while (reader.hasNext()) {
+          String key = reader.nextName();
+          if (map.containsKey(key)) {
+            throw new ImageException("unexpected image manifest: " + what + " has the key \""
+                + key + "\" twice in one object");
           }
-          default -> s.append(e);
+          map.put(key, value(reader, what));
         }
-      } else {
-        s.append(c);
+        reader.endObject();
+        return map;
       }
-    }
-    throw error("unterminated string");
-  }
-
-  private Object number() {
-    int start = pos;
-    while (pos < text.length() && "+-0123456789.eE".indexOf(text.charAt(pos)) >= 0) {
-      pos++;
-    }
-    try {
-      return Double.parseDouble(text.substring(start, pos));
-    } catch (NumberFormatException e) {
-      throw error("a value");
-    }
-  }
-
-  private Object literal(String word, Object value) {
-    if (!text.startsWith(word, pos)) {
-      throw error("a value");
-    }
-    pos += word.length();
-    return value;
-  }
-
-  private void space() {
-    while (pos < text.length() && Character.isWhitespace(text.charAt(pos))) {
-      pos++;
+      case BEGIN_ARRAY -> {
+        List<Object> list = new ArrayList<>();
+        reader.beginArray();
+        while (reader.hasNext()) {
+          list.add(value(reader, what));
+        }
+        reader.endArray();
+        return list;
+      }
+      case STRING -> {
+        return reader.nextString();
+      }
+      case NUMBER -> {
+        return reader.nextDouble();
+      }
+      case BOOLEAN -> {
+        return reader.nextBoolean();
+      }
+      case NULL -> {
+        reader.nextNull();
+        return null;
+      }
+      default -> throw new IOException("Expected a value " + reader.getPath());
     }
   }
 
-  private boolean peek(char c) {
-    if (pos < text.length() && text.charAt(pos) == c) {
-      pos++;
-      return true;
+  /** Gson's message, made one short line: its reason and where, without its path or link. */
+  private static ImageException bad(String what, String message) {
+    String line = message == null ? "" : message.lines().findFirst().orElse("");
+    String reason = line;
+    String where = "";
+    Matcher m = WHERE.matcher(line);
+    if (m.lookingAt()) {
+      reason = m.group(1);
+      where = " at line " + m.group(2) + " column " + m.group(3);
     }
-    return false;
-  }
-
-  private void expect(char c) {
-    if (!peek(c)) {
-      throw error("'" + c + "'");
+    if (reason.startsWith("Nesting limit")) {
+      reason = "nested more than " + MAX_DEPTH + " deep";
+    } else if (reason.startsWith("Use JsonReader.setStrictness")) {
+      reason = "not strict JSON";
     }
-  }
-
-  private ImageException error(String expected) {
-    return new ImageException("unexpected image manifest: bad JSON at character " + pos
-        + " (expected " + expected + ")");
+    return new ImageException("unexpected image manifest: " + what + " is not valid JSON" + where
+        + " (" + reason + ")");
   }
 }

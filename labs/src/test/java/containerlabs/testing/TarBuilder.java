@@ -7,11 +7,21 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Map;
+import java.util.function.Consumer;
 import java.util.zip.GZIPOutputStream;
 
 /** Builds small tarballs for tests, including ones no honest tool would write. */
 public final class TarBuilder {
-  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private final Buffer out = new Buffer();
+  private int lastHeader = -1;
+
+  /** A stream whose bytes a test may still change (a header, after it was written). */
+  private static final class Buffer extends ByteArrayOutputStream {
+    byte[] array() {
+      return buf;
+    }
+  }
 
   public TarBuilder file(String name, String content) {
     return file(name, content.getBytes(StandardCharsets.UTF_8), 0644);
@@ -44,6 +54,55 @@ public final class TarBuilder {
     return this;
   }
 
+  /** A PAX extended header ('x'): its records apply to the entry that follows. */
+  public TarBuilder pax(Map<String, String> records) {
+    StringBuilder text = new StringBuilder();
+    records.forEach((key, value) -> text.append(paxRecord(key + "=" + value + "\n")));
+    return extension("PaxHeaders/x", 'x', text.toString().getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** A GNU long name ('L'): the name of the entry that follows. */
+  public TarBuilder longName(String name) {
+    return extension("././@LongLink", 'L', (name + "\0").getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Change the last header written (its checksum is made right again afterwards). */
+  public TarBuilder editHeader(Consumer<byte[]> edit) {
+    byte[] h = Arrays.copyOfRange(out.array(), lastHeader, lastHeader + 512);
+    edit.accept(h);
+    Arrays.fill(h, 148, 156, (byte) ' ');
+    long sum = 0;
+    for (byte b : h) {
+      sum += b & 0xff;
+    }
+    put(h, 148, 8, String.format("%06o\0 ", sum));
+    System.arraycopy(h, 0, out.array(), lastHeader, 512);
+    return this;
+  }
+
+  /** Bytes as they are, where a header or data would be. */
+  public TarBuilder raw(byte[] bytes) {
+    out.writeBytes(bytes);
+    return this;
+  }
+
+  private TarBuilder extension(String name, char type, byte[] data) {
+    header(name, type, data.length, 0644, "", 0, 0);
+    out.writeBytes(data);
+    out.writeBytes(new byte[(512 - data.length % 512) % 512]);
+    return this;
+  }
+
+  /** "LENGTH KEY=VALUE\n", where LENGTH counts itself. */
+  private static String paxRecord(String keyValue) {
+    int bytes = keyValue.getBytes(StandardCharsets.UTF_8).length + 1;
+    int length = bytes + Integer.toString(bytes).length();
+    if (Integer.toString(length).length() != Integer.toString(bytes).length()) {
+      length++;
+    }
+    return length + " " + keyValue;
+  }
+
   /** The archive with its two zero blocks at the end. */
   public byte[] bytes() {
     return Arrays.copyOf(out.toByteArray(), out.size() + 1024);
@@ -69,6 +128,7 @@ public final class TarBuilder {
 
   private void header(String name, char type, long size, int mode, String link, int major, int minor) {
     byte[] h = new byte[512];
+    lastHeader = out.size();
     put(h, 0, 100, name);
     put(h, 100, 8, String.format("%07o", mode));
     put(h, 108, 8, "0000000");
