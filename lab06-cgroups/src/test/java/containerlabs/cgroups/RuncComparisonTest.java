@@ -193,7 +193,7 @@ class RuncComparisonTest {
       }
       return names.size() + ": " + String.join(" ", names);
     }
-    return value.isEmpty() ? "(none)" : "`" + value + "`";
+    return value.isEmpty() ? "(none)" : "`+" + value + "+`";
   }
 
   private static String withoutCgroupRows(String table) {

@@ -43,7 +43,7 @@ final class Archive {
       throw new ImageException("cannot read " + name + " in " + source + ": " + e.getMessage(), e);
     }
     throw new ImageException("unexpected image manifest in " + source + ": it names " + name
-        + ", which is not in it");
+        + ", which is not in the archive");
   }
 
   /** A JSON file of the archive, parsed. */
