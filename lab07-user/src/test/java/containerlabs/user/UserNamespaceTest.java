@@ -145,19 +145,15 @@ class UserNamespaceTest {
   }
 
   @Test
-  @DisplayName("--userns host: the host's user namespace, root is root")
+  @DisplayName("--userns host: the host's user namespace, root is root; --userns-range 200000:1000 maps root to 200000")
   @Guide("What you should observe")
-  void userNamespaceHost() {
-    Result run = lab.run("--userns", "host", "--net", "none", "--", "cat", "/proc/self/uid_map");
-    assertEquals("0 0 4294967295", run.out().strip().replaceAll("\\s+", " "), run::toString);
-  }
-
-  @Test
-  @DisplayName("--userns-range 200000:1000 maps root to 200000")
-  @Guide("What you should observe")
-  void otherRange() {
-    Result run = lab.run("--userns-range", "200000:1000", "--net", "none", "--", "cat", "/proc/self/uid_map");
-    assertEquals("0 200000 1000", run.out().strip().replaceAll("\\s+", " "), run::toString);
+  void otherMaps() {
+    for (List<String> options : List.of(List.of("--userns", "host"), List.of("--userns-range", "200000:1000"))) {
+      Result run = lab.run(java.util.stream.Stream.concat(options.stream(),
+          java.util.stream.Stream.of("--net", "none", "--", "cat", "/proc/self/uid_map")).toArray(String[]::new));
+      String expected = options.get(0).equals("--userns") ? "0 0 4294967295" : "0 200000 1000";
+      assertEquals(expected, run.out().strip().replaceAll("\\s+", " "), options + ": " + run);
+    }
   }
 
   @Test
