@@ -93,6 +93,10 @@ public class UserNamespace implements Feature {
       throw new ContainerException(ExitStatus.RUNTIME_ERROR, "--net host and --net ns:NAME keep a network"
           + " namespace of the host's, where root in a user namespace may not mount /sys: add --userns host");
     }
+    if ((namespaces & CLONE_NEWIPC) == 0) {
+      throw new ContainerException(ExitStatus.RUNTIME_ERROR, "--ipc host keeps the host's IPC namespace,"
+          + " where root in a user namespace may not mount /dev/mqueue: add --userns host");
+    }
     held = namespaces & HELD;
     // BEGIN SOLUTION(start the holder in a new user namespace, write its uid_map and gid_map, join what it holds; §7.3)
     List<String> command = new ArrayList<>(List.of("unshare", "--user"));

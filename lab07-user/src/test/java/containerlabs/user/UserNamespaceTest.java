@@ -162,7 +162,7 @@ class UserNamespaceTest {
   void badInput() {
     for (List<String> options : List.of(List.of("--userns", "nope"), List.of("--userns-range", "0:65536"),
         List.of("--userns-range", "100000"), List.of("--userns-range", "4294967290:100"),
-        List.of("--net", "host"))) {
+        List.of("--net", "host"), List.of("--ipc", "host"))) {
       String[] args = java.util.stream.Stream.concat(options.stream(), java.util.stream.Stream.of("--", "true"))
           .toArray(String[]::new);
       Result run = lab.run(args);
