@@ -118,3 +118,14 @@ record lab06-cgroup-v2              './lab 6 -m 64m -- cat /proc/self/cgroup'
 record lab06-trace-v2               "./lab 6 --trace -m 64m --pids-limit 50 --cpus 0.5 -- true 2>&1 | grep -E 'cgroup|CGROUP'"
 record lab06-tree-v2                "(./lab 6 -m 64m --pids-limit 50 --cpus 0.5 -- sleep 60 &); until ls /sys/fs/cgroup/container-labs/*/cgroup.procs >/dev/null 2>&1; do sleep 1; done; sleep 3; find /sys/fs/cgroup -maxdepth 2 -path '*container-labs*' -type d; cd /sys/fs/cgroup/container-labs/*/ && cat memory.max pids.max cpu.max"
 record lab06-errors                 './lab 6 -m 10x -- true; ./lab 6 -m 2m -- true; ./lab 6 --cpus -1 -- true'
+# Lab 07 (going further): user namespaces.
+record lab07-id                     './lab 7 -- sh -c "id; cat /proc/self/uid_map /proc/self/gid_map"'
+record lab07-host-map               './lab 7 --userns host -- cat /proc/self/uid_map'
+record lab07-trace                  "./lab 7 --trace --net none -- true 2>&1 | grep -E '^\[lab|cgroup.procs|CLONE_NEWCGROUP|\"overlay\"|dev/null\"|pivot_root|execve'"
+record lab07-ps                     "(./lab 7 --net none -- sleep 31 &); until ps -C sleep -o args= | grep -qx 'sleep 31'; do sleep 0.2; done; ps -C sleep -o user,pid,args | grep -E 'USER|sleep 31\$'; pid=\$(ps -C sleep -o pid=,args= | awk '\$3 == 31 {print \$1}'); grep -E '^(Uid|Gid|CapEff)' /proc/\$pid/status; kill -9 \$pid"
+record lab07-volume                 "mkdir -m 777 /tmp/lab07-volume && ./lab 7 --net none -v /tmp/lab07-volume:/data -- sh -c 'touch /data/made; ls -ln /data'; ls -ln /tmp/lab07-volume; rm -r /tmp/lab07-volume"
+record lab07-secret                 "echo 'the host root'\"'\"'s secret' > /tmp/lab07-secret && chmod 600 /tmp/lab07-secret && ./lab 7 --net none -v /tmp/lab07-secret:/secret -- cat /secret; ./lab 6 --net none -v /tmp/lab07-secret:/secret -- cat /secret; rm /tmp/lab07-secret"
+record lab07-mknod                  "./lab 7 --net none -- sh -c 'mknod /tmp/sda b 8 0; ls -l /dev/null'"
+record lab07-layers                 'ls -ln /var/lib/container-labs/images/busybox/layers/0 | head -4; ls -ln /var/lib/container-labs/images/busybox/layers-100000/0 | head -4'
+record lab07-still-works            "./lab 7 --hostname box -m 32m -- sh -c 'hostname; echo \$\$; ping -c 1 -W 3 \$(ip route | awk \"/default/ {print \\\$3}\") | head -2; dd if=/dev/zero of=/dev/null bs=64M count=1'"
+record lab07-errors                 './lab 7 --userns-range 0:65536 -- true; ./lab 7 --net host -- true; ./lab 7 --userns nope -- true'

@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Option;
 
@@ -36,7 +37,7 @@ import picocli.CommandLine.Option;
  */
 public class RootFilesystem implements Feature {
   /** Each container's writable layer, on disk like the images (in /run it would fill memory). */
-  static final Path CONTAINERS = Path.of("/var/lib/container-labs/containers");
+  public static final Path CONTAINERS = Path.of("/var/lib/container-labs/containers");
 
   /** What runc hides: files that leak the host's memory or keys, or are the hardware's. */
   private static final List<String> MASKED_PATHS = List.of("/proc/acpi", "/proc/asound",
@@ -90,6 +91,16 @@ public class RootFilesystem implements Feature {
 
   /** What later labs add to the new root (lab 06: its cgroups), while the init may still mount. */
   private final List<Consumer<String>> alsoMounted = new ArrayList<>();
+
+  /** Lab 07: where the init reads the image's layers from, and what more overlayfs is told. */
+  private UnaryOperator<Path> imageLayer = UnaryOperator.identity();
+  private String overlayOptions = "";
+
+  /** For a later lab (lab 07): the image's layers as {@code where} maps them, and more overlay options. */
+  public void readImageLayers(UnaryOperator<Path> where, String options) {
+    imageLayer = where;
+    overlayOptions = options;
+  }
 
   /** For a later lab: {@code mountInto} gets the new root's path, after /sys and /dev, before pivot_root. */
   public void alsoMount(Consumer<String> mountInto) {
@@ -159,7 +170,7 @@ public class RootFilesystem implements Feature {
     // BEGIN SOLUTION(mount the image's layers with overlayfs, and bind the root onto itself; §4.4)
     String lower = layers(container).stream().map(Path::toString).collect(Collectors.joining(":"));
     Kernel.mount("overlay", root, "overlay", 0, "lowerdir=" + lower + ",upperdir="
-        + layer.resolve("upper") + ",workdir=" + layer.resolve("work"));
+        + layer.resolve("upper") + ",workdir=" + layer.resolve("work") + overlayOptions);
     // pivot_root needs the new root to be a mount point. An overlay is one; runc binds every
     // root onto itself, so that a plain folder is one too.
     Kernel.mount(root, root, null, MS_BIND | MS_REC, null);
@@ -239,7 +250,7 @@ public class RootFilesystem implements Feature {
     } else {
       List<Path> imageLayers = new ArrayList<>(image().layers());
       Collections.reverse(imageLayers);
-      layers.addAll(imageLayers);
+      imageLayers.stream().map(imageLayer).forEach(layers::add);
     }
     return layers;
   }

@@ -13,6 +13,7 @@ import containerlabs.engine.ContainerException;
 import containerlabs.engine.ExitStatus;
 import containerlabs.engine.Feature;
 import containerlabs.kernel.Kernel;
+import containerlabs.kernel.SyscallException;
 import containerlabs.kernel.Trace;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -135,7 +136,17 @@ public class Cgroups implements Feature {
       String controllers = dir.getParent().getParent().getFileName().toString();
       if (!controllers.equals("unified") && hierarchies.add(controllers)) {
         CgroupLayout.mkdir(Path.of(mountPoint, controllers));
-        Kernel.mount("cgroup", mountPoint + "/" + controllers, "cgroup", readOnly, controllers);
+        try {
+          Kernel.mount("cgroup", mountPoint + "/" + controllers, "cgroup", readOnly, controllers);
+        } catch (SyscallException e) {
+          if (!e.errnoName().equals("EPERM")) {
+            throw e;
+          }
+          // In a user namespace (lab 07) a v1 hierarchy cannot be mounted: bind the
+          // container's own folder instead, read-only.
+          Kernel.mount(dir.toString(), mountPoint + "/" + controllers, null, MS_BIND, null);
+          Kernel.mount("none", mountPoint + "/" + controllers, null, MS_BIND | MS_REMOUNT | readOnly, null);
+        }
       }
     }
     Kernel.mount("none", mountPoint, null, MS_BIND | MS_REMOUNT | readOnly, null);
@@ -185,6 +196,11 @@ public class Cgroups implements Feature {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** The container's cgroup folders, as prepare() made them (lab 07 joins them on the host). */
+  public static List<Path> dirs(Container container) {
+    return recorded(container);
   }
 
   private static List<Path> recorded(Container container) {

@@ -38,13 +38,21 @@ final class ContainerThread extends Thread {
   // tag::run[]
   private void startInitAndWait() {
     int namespaces = features.stream().mapToInt(Feature::namespaces).reduce(0, (a, b) -> a | b);
-    if (namespaces != 0) {
+    boolean made = false;
+    for (Feature feature : features) {
+      made = made || feature.makeNamespaces(container, namespaces); // lab 07: outside this JVM
+    }
+    if (namespaces != 0 && !made) {
       Kernel.unshare(namespaces);
     }
     for (Feature feature : features) {
       feature.configureNamespaces(container);
     }
-    int pid = Kernel.spawn(init.argv(), init.shortForm(), initEnvironment(), terminal.interactive());
+    List<String> argv = init.argv();
+    for (Feature feature : features) {
+      argv = feature.launchInit(container, argv);
+    }
+    int pid = Kernel.spawn(argv, init.shortForm(), initEnvironment(), terminal.interactive());
     // tag::plumbing[]
     if (container.started(pid)) {
       Kernel.kill(pid, Kernel.SIGKILL); // the lab was told to stop while this thread began

@@ -1,5 +1,7 @@
 package containerlabs.engine;
 
+import java.util.List;
+
 /**
  * One isolation feature: what one lab adds. The {@link Engine} calls these hooks in the
  * container's lifecycle order; a feature implements only the ones its idea needs.
@@ -37,6 +39,21 @@ public interface Feature {
    * prepare writes into the container's state directory, which the init finds by its id.
    */
   default void initContainer(Container container) {}
+
+  /**
+   * Lab 07: a JVM cannot make a user namespace (it has threads), so a feature may make the
+   * container's namespaces outside it. On the container's thread, instead of its unshare:
+   * return true if this feature has made them, and moved this thread into those that
+   * {@link #configureNamespaces} configures.
+   */
+  default boolean makeNamespaces(Container container, int namespaces) {
+    return false;
+  }
+
+  /** Lab 07: the command line that starts the init, for a feature to start it some other way. */
+  default List<String> launchInit(Container container, List<String> argv) {
+    return argv;
+  }
 
   /** On the host, once the container has ended, before clean-up: report what happened. */
   default void finished(Container container, int exitStatus) {}

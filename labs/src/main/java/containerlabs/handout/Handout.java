@@ -18,7 +18,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "handout", mixinStandardHelpOptions = true,
     description = "Write the starter version of lab N into DIR (a new folder).")
 public final class Handout implements Callable<Integer> {
-  @Parameters(index = "0", paramLabel = "N", description = "The lab to hand out, 1 to 6.")
+  @Parameters(index = "0", paramLabel = "N", description = "The lab to hand out, 1 to 7.")
   int lab;
 
   @Parameters(index = "1", paramLabel = "DIR", description = "A folder that does not exist yet.")
@@ -54,7 +54,7 @@ public final class Handout implements Callable<Integer> {
     return 0;
   }
 
-  /** A file of lab {@code lab} (1 to 6) in a starter: what its regions ask for, and its stubbed source. */
+  /** A file of lab {@code lab} (1 to 7) in a starter: what its regions ask for, and its stubbed source. */
   public record Stub(String file, int lab, List<String> todos, String source) {}
 
   /**
