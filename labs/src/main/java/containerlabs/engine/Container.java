@@ -22,6 +22,7 @@ public final class Container {
   private final String id;
   private final List<String> command;
   private final Map<String, String> environment = new LinkedHashMap<>();
+  private final Map<String, String> facts = new LinkedHashMap<>();
   private int pid;
   private int stopSignal;
   private volatile String hostname;
@@ -80,6 +81,11 @@ public final class Container {
   /** The command's environment; features may add to it before the init runs. */
   public Map<String, String> environment() {
     return environment;
+  }
+
+  /** What ./lab ps shows of it besides the engine's own columns; features add to it in prepare() (lab 05: its ip). */
+  public Map<String, String> facts() {
+    return facts;
   }
 
   /** The container's hostname: its id, unless a feature names it otherwise. */

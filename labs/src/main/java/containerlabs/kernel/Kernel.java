@@ -87,6 +87,10 @@ public final class Kernel {
     invoke(call, "cd " + path, () -> C.chdir(path));
   }
 
+  public static void fchdir(int fd) {
+    invoke("fchdir(" + fd + ")", null, () -> C.fchdir(fd));
+  }
+
   public static void chroot(String path) {
     String call = "chroot(" + quote(path) + ")";
     invoke(call, "chroot " + path, () -> C.chroot(path));

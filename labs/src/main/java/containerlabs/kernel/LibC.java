@@ -40,6 +40,8 @@ interface LibC extends Library {
 
   int chroot(String path) throws LastErrorException;
 
+  int fchdir(int fd) throws LastErrorException;
+
   int execve(String path, StringArray argv, StringArray envp) throws LastErrorException;
 
   int mknod(String path, int mode, long dev) throws LastErrorException;
