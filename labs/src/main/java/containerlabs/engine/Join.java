@@ -60,21 +60,25 @@ final class Join {
     // As the container's own thread: after setns(CLONE_NEWPID) this thread can start no
     // threads, JNA's among them; so they start now.
     Kernel.startHelperThreads();
+    // And after its chroot, it could load no class from a folder of the class path (the init's rule).
+    ClassDirectories.preload();
     Container process = new Container(target.id(), command);
     int[] pid = new int[1];
-    RuntimeException[] failure = new RuntimeException[1];
+    Throwable[] failure = new Throwable[1];
     Thread thread = new Thread(() -> {
       try {
         pid[0] = joinAndSpawn();
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | Error e) {
         failure[0] = e;
       }
     }, "exec-" + target.id());
     thread.start();
     joinUninterruptibly(thread);
     leaveV2Cgroup();
-    if (failure[0] != null) {
-      throw failure[0];
+    if (failure[0] instanceof RuntimeException e) {
+      throw e;
+    } else if (failure[0] != null) {
+      throw (Error) failure[0];
     }
     try (Engine.SignalForwarding forwarding = new Engine.SignalForwarding(process)) {
       if (process.started(pid[0])) {
@@ -111,8 +115,9 @@ final class Join {
       Kernel.setns(fd, type);
       Kernel.close(fd);
     });
-    // setns(CLONE_NEWNS) leaves the thread at the namespace's first root, which the
-    // container's pivot_root has covered: into the container's own, as nsenter --root does.
+    // setns(CLONE_NEWNS) puts the thread at the top of the namespace's root mount: a
+    // container that pivoted has its root there, one that chroot'ed (lab 04's --chroot) has
+    // not. PID 1's own root is the container's either way (as nsenter --root takes it).
     Kernel.fchdir(root);
     Kernel.chroot(".");
     Kernel.chdir("/");
@@ -125,12 +130,10 @@ final class Join {
     }
     List<String> envp = new ArrayList<>();
     environment.forEach((name, value) -> envp.add(name + "=" + value));
-    List<String> argv = new ArrayList<>(command);
-    argv.set(0, path);
     try {
       // setns(CLONE_NEWPID) moved not this thread but its children to come: the command is
       // a process of the container, and dies with its PID 1.
-      return Kernel.spawn(argv, String.join(" ", command), envp, terminal.interactive());
+      return Kernel.spawn(path, command, String.join(" ", command), envp, terminal.interactive());
     } catch (SyscallException e) {
       throw CommandPath.execveFailed(path, e);
     }

@@ -1,5 +1,6 @@
 package containerlabs.engine;
 
+import containerlabs.kernel.Kernel;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -61,8 +62,8 @@ public record Running(String id, String lab, String labName, int pid, Instant st
     Running container = read(dir).orElse(null);
     if (container == null || !container.alive()) {
       throw new ContainerException(ExitStatus.RUNTIME_ERROR, "container " + id + " is not running"
-          + (container == null ? " (it has not started, or its lab has gone)" : " (its lab or its PID 1 has ended)")
-          + ": ./lab ps lists the running containers; ./lab clean removes what a killed lab left");
+          + " (its lab or its PID 1 has ended, or it is still starting): ./lab ps lists the running"
+          + " containers; ./lab clean removes what a killed lab left");
     }
     return container;
   }
@@ -76,9 +77,20 @@ public record Running(String id, String lab, String labName, int pid, Instant st
     return Duration.between(started, Instant.now());
   }
 
-  /** Its lab still runs (it is not a crashed lab's leftover) and so does its init, the same process. */
+  /**
+   * Its lab still runs (it is not a crashed lab's leftover), and so does its init, the same
+   * process, which has become the command: until its execve the init is the lab's JVM
+   * ({@code java ... init ID ...}), still building the container (its root not yet pivoted into).
+   */
   private boolean alive() {
-    return !StateDir.abandoned(stateDir()) && startOf(pid).map(started::equals).orElse(false);
+    if (StateDir.abandoned(stateDir()) || !startOf(pid).map(started::equals).orElse(false)) {
+      return false;
+    }
+    try {
+      return !Kernel.readFile(Path.of("/proc/" + pid + "/cmdline")).contains("\0init\0" + id + "\0");
+    } catch (IOException e) {
+      return false; // it has just ended
+    }
   }
 
   private static Optional<Instant> startOf(int pid) {

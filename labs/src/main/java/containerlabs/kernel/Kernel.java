@@ -265,7 +265,11 @@ public final class Kernel {
    * trace shows of argv (a JVM's is hundreds of characters of options).
    */
   public static int spawn(List<String> argv, String shown, List<String> env, boolean ownProcessGroup) {
-    String path = argv.get(0);
+    return spawn(argv.get(0), argv, shown, env, ownProcessGroup);
+  }
+
+  /** The same, with the program's path apart from its argv[0] (as a shell passes "ps", not "/bin/ps"). */
+  public static int spawn(String path, List<String> argv, String shown, List<String> env, boolean ownProcessGroup) {
     String call = "posix_spawn(" + shown + ")";
     Memory actions = new Memory(256); // posix_spawn_file_actions_t is 80 bytes in glibc
     Memory attr = new Memory(512); // posix_spawnattr_t is 336 bytes in glibc
