@@ -11,6 +11,7 @@ import static containerlabs.kernel.CloneFlags.CLONE_NEWUTS;
 
 import containerlabs.kernel.Kernel;
 import containerlabs.kernel.SyscallException;
+import containerlabs.kernel.Trace;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -206,6 +207,7 @@ final class Join {
   }
 
   private static void write(Path file, String value) {
+    Trace.call("write(" + file + ", \"" + value + "\")", "echo " + value + " > " + file);
     try {
       Files.writeString(file, value);
     } catch (IOException e) {

@@ -55,7 +55,7 @@ public final class Kernel {
 
   public static void setns(int fd, int nstype) {
     String call = "setns(" + fd + ", " + CloneFlags.names(nstype) + ")";
-    invoke(call, "nsenter", () -> C.setns(fd, nstype));
+    invoke(call, CloneFlags.nsenterCommand(nstype), () -> C.setns(fd, nstype));
   }
 
   public static void sethostname(String name) {
