@@ -127,15 +127,12 @@ class ExecTest {
   @DisplayName("an exec'd process is in the container's PID namespace: it dies with the container's PID 1")
   void diesWithTheContainer() throws Exception {
     Running container = startContainer();
-    Process sleeper = exec.start(container.id(), "--", "sleep", "1000");
-    ProcessHandle command = childOf(sleeper);
+    Sleeper sleeper = execSleep(container);
     assertEquals(Files.readSymbolicLink(Path.of("/proc/" + container.pid() + "/ns/pid")),
-        Files.readSymbolicLink(Path.of("/proc/" + command.pid() + "/ns/pid")));
+        Files.readSymbolicLink(Path.of("/proc/" + sleeper.command().pid() + "/ns/pid")));
 
     ProcessHandle.of(container.pid()).orElseThrow().destroyForcibly(); // SIGKILL to PID 1
-    Result ended = LabRunner.finish(sleeper);
-    assertEquals(128 + 9, ended.exitStatus(), "the kernel kills the rest of a PID namespace whose init ends: " + ended);
-    assertFalse(command.isAlive(), "the exec'd sleep 1000 (host pid " + command.pid() + ") is left");
+    sleeper.endsWith(128 + 9, "the kernel kills the rest of a PID namespace whose init ends");
     assertTrue(labProcess.waitFor(20, TimeUnit.SECONDS), "the lab ends with its container");
     assertEquals(128 + 9, labProcess.exitValue());
   }
@@ -144,12 +141,9 @@ class ExecTest {
   @DisplayName("a signal to exec (Ctrl-C, SIGTERM) reaches the command")
   void forwardsSignals() throws Exception {
     Running container = startContainer();
-    Process sleeper = exec.start(container.id(), "--", "sleep", "1000");
-    ProcessHandle command = childOf(sleeper);
-    sleeper.toHandle().destroy(); // SIGTERM to exec (Process.destroy would close its pipes too)
-    Result ended = LabRunner.finish(sleeper);
-    assertEquals(128 + 15, ended.exitStatus(), ended::toString);
-    assertFalse(command.isAlive(), "the exec'd sleep 1000 (host pid " + command.pid() + ") is left");
+    Sleeper sleeper = execSleep(container);
+    sleeper.exec().toHandle().destroy(); // SIGTERM to exec (Process.destroy would close its pipes too)
+    sleeper.endsWith(128 + 15, "exec forwards SIGTERM to its command");
     assertTrue(ProcessHandle.of(container.pid()).isPresent(), "the container runs on");
   }
 
@@ -179,15 +173,26 @@ class ExecTest {
     return result;
   }
 
-  private static ProcessHandle childOf(Process exec) throws InterruptedException {
+  /** {@code ./lab exec ID -- sleep 1000}, and its command (a child of exec's JVM) once it runs. */
+  private Sleeper execSleep(Running container) throws InterruptedException {
+    Process sleeper = exec.start(container.id(), "--", "sleep", "1000");
     for (int i = 0; i < 200; i++) {
-      var child = exec.toHandle().children().findFirst();
+      var child = sleeper.toHandle().children().findFirst();
       if (child.isPresent()) {
-        return child.get();
+        return new Sleeper(sleeper, child.get());
       }
       Thread.sleep(50);
     }
-    throw new AssertionError("exec started no command within 10 s");
+    throw new AssertionError("exec started no command within 10 s: " + LabRunner.finish(sleeper));
+  }
+
+  private record Sleeper(Process exec, ProcessHandle command) {
+    /** exec ended with this status, and its command is gone from the host. */
+    void endsWith(int status, String why) {
+      Result ended = LabRunner.finish(exec);
+      assertEquals(status, ended.exitStatus(), why + ": " + ended);
+      assertFalse(command.isAlive(), "the exec'd sleep 1000 (host pid " + command.pid() + ") is left");
+    }
   }
 
   private static String cmdline(long pid) throws IOException {

@@ -261,7 +261,7 @@ public final class Kernel {
    * posix_spawn(3): start {@code argv[0]} as a child of this thread, in this thread's
    * namespaces. Signal dispositions and mask are reset and no descriptor above 2 is
    * inherited, so the child starts clean whatever the JVM had. With {@code ownProcessGroup}
-   * it leads a new process group, which can be given the terminal. {@code shown} is what the
+   * it leads a new process group, which takes the terminal on stdin. {@code shown} is what the
    * trace shows of argv (a JVM's is hundreds of characters of options).
    */
   public static int spawn(List<String> argv, String shown, List<String> env, boolean ownProcessGroup) {
@@ -288,6 +288,9 @@ public final class Kernel {
       if (ownProcessGroup) {
         C.posix_spawnattr_setpgroup(attr, 0); // a new group, whose id is the child's pid
         flags |= 0x02; // SETPGROUP
+        // ...which takes the terminal before it execs: a shell that starts in the background
+        // of its terminal stops itself (SIGTTIN) before its parent could hand it over.
+        C.posix_spawn_file_actions_addtcsetpgrp_np(actions, 0);
       }
       C.posix_spawnattr_setflags(attr, flags);
       int error = C.posix_spawn(pid, path, actions, attr,

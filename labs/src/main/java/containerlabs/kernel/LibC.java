@@ -105,6 +105,8 @@ interface LibC extends Library {
 
   int posix_spawn_file_actions_addclosefrom_np(Pointer fileActions, int from);
 
+  int posix_spawn_file_actions_addtcsetpgrp_np(Pointer fileActions, int fd);
+
   int posix_spawn_file_actions_destroy(Pointer fileActions);
 
   int posix_spawnattr_init(Pointer attr);
