@@ -6,7 +6,6 @@ import static containerlabs.kernel.CloneFlags.CLONE_NEWIPC;
 import static containerlabs.kernel.CloneFlags.CLONE_NEWNET;
 import static containerlabs.kernel.CloneFlags.CLONE_NEWNS;
 import static containerlabs.kernel.CloneFlags.CLONE_NEWPID;
-import static containerlabs.kernel.CloneFlags.CLONE_NEWUSER;
 import static containerlabs.kernel.CloneFlags.CLONE_NEWUTS;
 
 import containerlabs.kernel.Kernel;
@@ -30,13 +29,13 @@ import java.util.Map;
  */
 final class Join {
   /**
-   * util-linux nsenter's order. The user namespace first: it decides what the caller may do
-   * in all the others. The mount namespace last: after it, the host's paths are gone.
+   * util-linux nsenter's order, which puts the user namespace first (it decides what the
+   * caller may do in all the others; see joinAndSpawn) and the mount namespace last: after
+   * it, the host's paths are gone.
    */
   private static final Map<String, Integer> NAMESPACES = new LinkedHashMap<>();
 
   static {
-    NAMESPACES.put("user", CLONE_NEWUSER);
     NAMESPACES.put("cgroup", CLONE_NEWCGROUP);
     NAMESPACES.put("ipc", CLONE_NEWIPC);
     NAMESPACES.put("uts", CLONE_NEWUTS);
@@ -68,7 +67,7 @@ final class Join {
     Throwable[] failure = new Throwable[1];
     Thread thread = new Thread(() -> {
       try {
-        pid[0] = joinAndSpawn();
+        pid[0] = joinAndSpawn(process);
       } catch (RuntimeException | Error e) {
         failure[0] = e;
       }
@@ -96,16 +95,25 @@ final class Join {
   }
 
   // tag::join[]
-  private int joinAndSpawn() {
+  private int joinAndSpawn(Container container) {
     int pid1 = target.pid();
+    if (!sameNamespace(pid1, "user")) {
+      // As unshare(CLONE_NEWUSER): the kernel lets only a single-threaded process do it.
+      throw new ContainerException(ExitStatus.RUNTIME_ERROR, "container " + target.id() + " has a user"
+          + " namespace of its own, which a JVM cannot join (it has threads): use nsenter -t " + pid1 + " -a");
+    }
     // Every descriptor first: once in the container's mount namespace, the host's /proc is gone.
     Map<Integer, Integer> joined = new LinkedHashMap<>();
     NAMESPACES.forEach((name, type) -> {
-      if (!sameNamespace(pid1, name)) { // setns into one's own user namespace is EINVAL
+      if (!sameNamespace(pid1, name)) {
         joined.put(Kernel.open("/proc/" + pid1 + "/ns/" + name), type);
       }
     });
     int root = Kernel.open("/proc/" + pid1 + "/root"); // the container's / after its pivot_root
+    if (!target.alive()) { // the pid was given to another process just before the opens
+      throw new ContainerException(ExitStatus.RUNTIME_ERROR, "container " + target.id()
+          + " has just ended: ./lab ps lists the running containers");
+    }
     Map<String, String> environment = environmentOf(pid1);
     // This thread shares its root and working folder with the whole JVM (CLONE_FS), and the
     // kernel lets no thread change the mount namespace of a root that others share: setns
@@ -125,7 +133,6 @@ final class Join {
     Kernel.close(root);
     // Found in the container's PATH and files: this thread's root is the container's now.
     String path = CommandPath.resolve(command.get(0), environment.getOrDefault("PATH", "/bin"));
-    Container container = new Container(target.id(), command);
     for (Feature feature : features) {
       feature.joinContainer(container);
     }

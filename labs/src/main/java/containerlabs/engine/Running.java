@@ -82,7 +82,7 @@ public record Running(String id, String lab, String labName, int pid, Instant st
    * process, which has become the command: until its execve the init is the lab's JVM
    * ({@code java ... init ID ...}), still building the container (its root not yet pivoted into).
    */
-  private boolean alive() {
+  boolean alive() {
     if (StateDir.abandoned(stateDir()) || !startOf(pid).map(started::equals).orElse(false)) {
       return false;
     }
