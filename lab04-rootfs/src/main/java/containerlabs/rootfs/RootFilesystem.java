@@ -161,6 +161,13 @@ public class RootFilesystem implements Feature {
   }
   // end::sequence[]
 
+  /** ./lab exec: a command that joins the container gets what the init gave itself last. */
+  @Override
+  public void joinContainer(Container container) {
+    ProcessAttributes.setFor(container.id());
+    Capabilities.dropAllButDefaults();
+  }
+
   // tag::overlay[]
   private String mountLayers(Container container) {
     Path layer = CONTAINERS.resolve(container.id());

@@ -73,6 +73,7 @@ public class Network implements Feature {
       state.setProperty("veth", hostEnd(container));
       state.setProperty("ports", String.join(",", publish));
       AddressPool.record(container, state);
+      container.facts().put("ip", Subnet.text(address));
       // The host's end of the veth pair is made later, on the container's thread; it is written
       // down now, as each published port is just before it is added, so that whichever lab
       // runs next removes them, even if this one is killed and that one has no network.

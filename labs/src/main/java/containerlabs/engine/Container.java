@@ -31,6 +31,7 @@ public final class Container {
   private final Map<String, String> environment = new LinkedHashMap<>();
   private String workingDir;
   private String user;
+  private final Map<String, String> facts = new LinkedHashMap<>();
   private int pid;
   private int stopSignal;
   private volatile String hostname;
@@ -154,6 +155,11 @@ public final class Container {
   /** The command's environment; features may add to it before the init runs. */
   public Map<String, String> environment() {
     return environment;
+  }
+
+  /** What ./lab ps shows of it besides the engine's own columns; features add to it in prepare() (lab 05: its ip). */
+  public Map<String, String> facts() {
+    return facts;
   }
 
   /** The container's hostname: its id, unless a feature names it otherwise. */

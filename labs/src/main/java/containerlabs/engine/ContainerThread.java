@@ -3,6 +3,7 @@ package containerlabs.engine;
 import containerlabs.kernel.Kernel;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntConsumer;
 
 /**
  * The one thread that belongs to a container. Namespaces belong to threads, so this thread
@@ -15,15 +16,18 @@ final class ContainerThread extends Thread {
   private final Container container;
   private final List<Feature> features;
   private final InitCommand init;
+  private final IntConsumer started;
   private final Terminal terminal = new Terminal();
   private volatile int waitStatus = -1;
   private volatile RuntimeException failure;
 
-  ContainerThread(Container container, List<Feature> features, InitCommand init) {
+  /** {@code started} gets the init's pid as soon as it runs: for ./lab ps and ./lab exec. */
+  ContainerThread(Container container, List<Feature> features, InitCommand init, IntConsumer started) {
     super("container-" + container.id());
     this.container = container;
     this.features = features;
     this.init = init;
+    this.started = started;
   }
 
   @Override
@@ -56,6 +60,11 @@ final class ContainerThread extends Thread {
     // tag::plumbing[]
     if (container.started(pid)) {
       Kernel.kill(pid, Kernel.SIGKILL); // the lab was told to stop while this thread began
+    }
+    try {
+      started.accept(pid);
+    } catch (RuntimeException e) {
+      System.err.println("warning: ./lab ps will not list this container: " + e.getMessage());
     }
     terminal.giveTo(pid);
     // end::plumbing[]

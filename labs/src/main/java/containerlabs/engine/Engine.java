@@ -56,7 +56,8 @@ public final class Engine {
         }
         Kernel.startHelperThreads();
         ContainerThread thread =
-            new ContainerThread(container, features, InitCommand.of(lab, container, labArguments));
+            new ContainerThread(container, features, InitCommand.of(lab, container, labArguments),
+                pid -> Running.write(container, lab, labArguments.get(0), pid));
         thread.start();
         join(thread);
         int status = ExitStatus.of(thread.waitStatus());
@@ -122,6 +123,14 @@ public final class Engine {
       System.err.println("warning: cannot remove " + container.stateDir() + ": " + e);
     }
     return removed;
+  }
+
+  /**
+   * {@code ./lab exec}: run {@code command} inside a running container, to its end, and
+   * return its exit status (see {@link Join}).
+   */
+  public int exec(Running container, List<String> command) {
+    return new Join(container, command, features).run();
   }
 
   /**
@@ -203,7 +212,7 @@ public final class Engine {
    * for, so the container gets {@link #STOP_GRACE} to end, as with docker stop; then, or at
    * a second signal, SIGKILL. Before the init has started, a signal keeps it from starting.
    */
-  private static final class SignalForwarding implements AutoCloseable {
+  static final class SignalForwarding implements AutoCloseable {
     static final Duration STOP_GRACE = Duration.ofSeconds(3);
     private static final String[] SIGNALS = {"INT", "TERM"};
     private final SignalHandler[] previous = new SignalHandler[SIGNALS.length];

@@ -54,6 +54,12 @@ public interface Feature {
   default List<String> launchInit(Container container, List<String> argv) {
     return argv;
   }
+   * ./lab exec, on its thread that has joined the running container's namespaces, just before
+   * it starts a command there: what the init did to itself that no namespace carries (a
+   * capability bounding set, no_new_privs), done again, so that the command gets no more than
+   * the container's own processes have. The thread ends once the command has started.
+   */
+  default void joinContainer(Container container) {}
 
   /** On the host, once the container has ended, before clean-up: report what happened. */
   default void finished(Container container, int exitStatus) {}

@@ -6,6 +6,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -45,17 +46,7 @@ final class StateDir {
     List<String> ids = new ArrayList<>();
     try (Stream<Path> dirs = Files.list(Container.STATE_ROOT)) {
       for (Path dir : (Iterable<Path>) dirs::iterator) {
-        Path pidFile = dir.resolve("lab.pid");
-        String recorded = Files.exists(pidFile) ? Files.readString(pidFile) : "";
-        boolean abandoned;
-        if (recorded.isBlank()) {
-          // A lab writes lab.pid a moment after the dir: only a crash in between leaves none.
-          abandoned = Files.getLastModifiedTime(dir).toInstant().isBefore(Instant.now().minusSeconds(60));
-        } else {
-          long pid = Long.parseLong(recorded.split(" ")[0]);
-          abandoned = !ProcessHandle.of(pid).map(p -> labIdentity(p).equals(recorded)).orElse(false);
-        }
-        if (abandoned) {
+        if (abandoned(dir)) {
           ids.add(dir.getFileName().toString());
         }
       }
@@ -63,6 +54,24 @@ final class StateDir {
       throw new UncheckedIOException(e);
     }
     return ids;
+  }
+
+  /** Whether the lab that made this state dir has ended without removing it. */
+  static boolean abandoned(Path dir) {
+    try {
+      Path pidFile = dir.resolve("lab.pid");
+      String recorded = Files.exists(pidFile) ? Files.readString(pidFile) : "";
+      if (recorded.isBlank()) {
+        // A lab writes lab.pid a moment after the dir: only a crash in between leaves none.
+        return Files.getLastModifiedTime(dir).toInstant().isBefore(Instant.now().minusSeconds(60));
+      }
+      long pid = Long.parseLong(recorded.split(" ")[0]);
+      return !ProcessHandle.of(pid).map(p -> labIdentity(p).equals(recorded)).orElse(false);
+    } catch (NoSuchFileException e) {
+      return false; // its lab has just removed it: not abandoned, gone
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /**

@@ -42,14 +42,23 @@ public final class CloneFlags {
     return names.length() == 0 ? "0" : names.toString();
   }
 
-  /** {@code unshare --uts --pid}. */
+  /** {@code unshare --uts --pid}; null if no flag has a namespace (CLONE_FS: no command does that alone). */
   static String unshareCommand(int flags) {
-    StringJoiner command = new StringJoiner(" ", "unshare ", "");
+    return command("unshare", flags);
+  }
+
+  /** {@code nsenter --uts}: the same options join the namespace of a process. */
+  static String nsenterCommand(int flags) {
+    return command("nsenter", flags);
+  }
+
+  private static String command(String program, int flags) {
+    StringJoiner command = new StringJoiner(" ", program + " ", "");
     NAMES.forEach((flag, name) -> {
       if ((flags & flag) != 0 && name[1] != null) {
         command.add(name[1]);
       }
     });
-    return command.toString();
+    return command.length() == program.length() + 1 ? null : command.toString();
   }
 }

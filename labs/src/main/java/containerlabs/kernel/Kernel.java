@@ -55,7 +55,7 @@ public final class Kernel {
 
   public static void setns(int fd, int nstype) {
     String call = "setns(" + fd + ", " + CloneFlags.names(nstype) + ")";
-    invoke(call, "nsenter", () -> C.setns(fd, nstype));
+    invoke(call, CloneFlags.nsenterCommand(nstype), () -> C.setns(fd, nstype));
   }
 
   public static void sethostname(String name) {
@@ -94,6 +94,10 @@ public final class Kernel {
     invoke("setgid(" + gid + ")", null, () -> C.setgid(gid));
     invoke("setuid(" + uid + ")", "setpriv --reuid=" + uid + " --regid=" + gid
         + (list.isEmpty() ? " --clear-groups" : " --groups=" + list), () -> C.setuid(uid));
+  }
+
+  public static void fchdir(int fd) {
+    invoke("fchdir(" + fd + ")", null, () -> C.fchdir(fd));
   }
 
   public static void chroot(String path) {
@@ -266,11 +270,15 @@ public final class Kernel {
    * posix_spawn(3): start {@code argv[0]} as a child of this thread, in this thread's
    * namespaces. Signal dispositions and mask are reset and no descriptor above 2 is
    * inherited, so the child starts clean whatever the JVM had. With {@code ownProcessGroup}
-   * it leads a new process group, which can be given the terminal. {@code shown} is what the
+   * it leads a new process group, which takes the terminal on stdin. {@code shown} is what the
    * trace shows of argv (a JVM's is hundreds of characters of options).
    */
   public static int spawn(List<String> argv, String shown, List<String> env, boolean ownProcessGroup) {
-    String path = argv.get(0);
+    return spawn(argv.get(0), argv, shown, env, ownProcessGroup);
+  }
+
+  /** The same, with the program's path apart from its argv[0] (as a shell passes "ps", not "/bin/ps"). */
+  public static int spawn(String path, List<String> argv, String shown, List<String> env, boolean ownProcessGroup) {
     String call = "posix_spawn(" + shown + ")";
     Memory actions = new Memory(256); // posix_spawn_file_actions_t is 80 bytes in glibc
     Memory attr = new Memory(512); // posix_spawnattr_t is 336 bytes in glibc
@@ -289,6 +297,9 @@ public final class Kernel {
       if (ownProcessGroup) {
         C.posix_spawnattr_setpgroup(attr, 0); // a new group, whose id is the child's pid
         flags |= 0x02; // SETPGROUP
+        // ...which takes the terminal before it execs: a shell that starts in the background
+        // of its terminal stops itself (SIGTTIN) before its parent could hand it over.
+        C.posix_spawn_file_actions_addtcsetpgrp_np(actions, 0);
       }
       C.posix_spawnattr_setflags(attr, flags);
       int error = C.posix_spawn(pid, path, actions, attr,

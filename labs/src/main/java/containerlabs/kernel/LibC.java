@@ -47,6 +47,8 @@ interface LibC extends Library {
 
   int chroot(String path) throws LastErrorException;
 
+  int fchdir(int fd) throws LastErrorException;
+
   int execve(String path, StringArray argv, StringArray envp) throws LastErrorException;
 
   int mknod(String path, int mode, long dev) throws LastErrorException;
@@ -109,6 +111,8 @@ interface LibC extends Library {
   int posix_spawn_file_actions_init(Pointer fileActions);
 
   int posix_spawn_file_actions_addclosefrom_np(Pointer fileActions, int from);
+
+  int posix_spawn_file_actions_addtcsetpgrp_np(Pointer fileActions, int fd);
 
   int posix_spawn_file_actions_destroy(Pointer fileActions);
 
