@@ -54,6 +54,8 @@ public interface Feature {
   default List<String> launchInit(Container container, List<String> argv) {
     return argv;
   }
+
+  /**
    * ./lab exec, on its thread that has joined the running container's namespaces, just before
    * it starts a command there: what the init did to itself that no namespace carries (a
    * capability bounding set, no_new_privs), done again, so that the command gets no more than
