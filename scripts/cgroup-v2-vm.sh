@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs lab 06's verification tests on cgroup v2, for real, from a cgroup v1 machine:
+# Runs lab 06's verification tests (and lab 07's, and ./lab exec's) on cgroup v2, for real, from a cgroup v1 machine:
 # Debian's own kernel (the Vagrant box's) boots under qemu with only cgroup v2 mounted, and
 # the host's userland (JDK, ~/.m2, this checkout, the images) shared in read-only, with a
 # tmpfs on top for writes. No network device in the VM. The VM itself: scripts/lib/vm.sh,
@@ -28,10 +28,11 @@ export VM_ACCEL
 vm_say "the tests' class path, and JUnit's console launcher (the VM has no network)"
 rm -rf "$work" && mkdir -p "$work"
 cd "$repo"
-mvn -B -q -o dependency:build-classpath -pl lab06-cgroups -Dmdep.includeScope=test \
+mvn -B -q -o dependency:build-classpath -pl lab07-user -Dmdep.includeScope=test \
   -Dmdep.outputFile="$work/classpath" 2>&1 | sed 's/\x1b\[[0-9;]*m//g'
 launcher=$(ls "$repo"/labs/target/grading-lib/junit-platform-console-standalone-*.jar)
-classpath=$repo/lab06-cgroups/target/test-classes:$repo/lab06-cgroups/target/classes:$(cat "$work/classpath")
+# Lab 07's classes and their dependencies (every lab), and lab 06's tests as well as lab 07's.
+classpath=$repo/lab07-user/target/test-classes:$repo/lab06-cgroups/target/test-classes:$repo/lab07-user/target/classes:$(cat "$work/classpath")
 
 # Stage 2: the host's root, read-only, under an overlay whose writes stay in the VM's memory.
 cat > "$work/stage2" <<STAGE2
@@ -53,8 +54,13 @@ mount -t tmpfs tmpfs /run && mount -t tmpfs tmpfs /tmp
 mkdir -p $repo && mount --bind /mnt/checkout $repo
 mount -t cgroup2 cgroup2 /sys/fs/cgroup
 # The VM's / is an overlay, which cannot be another overlay's upper layer: containers' writes
-# go to a tmpfs.
-mkdir -p /var/lib/container-labs/containers && mount -t tmpfs tmpfs /var/lib/container-labs/containers
+# go to an ext4 in the VM's memory (not a tmpfs: overlayfs in lab 07's user namespace keeps its
+# whiteouts in user.* extended attributes, which tmpfs lacks before Linux 6.6).
+mkdir -p /var/lib/container-labs/containers
+modprobe -q loop; modprobe -q ext4
+truncate -s 2G /tmp/containers.ext4 && mkfs.ext4 -q /tmp/containers.ext4 &&
+  mount -o loop /tmp/containers.ext4 /var/lib/container-labs/containers ||
+  { echo "VM: no ext4 for the containers' layers, a tmpfs instead"; mount -t tmpfs tmpfs /var/lib/container-labs/containers; }
 mkdir -p /dev/pts && mount -t devpts devpts /dev/pts
 hostname cgroup-v2-vm && ip link set lo up
 echo "VM: \$(uname -r), /sys/fs/cgroup is \$(stat -fc %T /sys/fs/cgroup): \$(cat /sys/fs/cgroup/cgroup.controllers)"
@@ -69,7 +75,8 @@ fi
 # On -cp, not --class-path: the tests start the labs with this JVM's java.class.path.
 java -cp '$classpath:$launcher' \
   org.junit.platform.console.ConsoleLauncher execute --disable-banner --details=tree \
-  --select-class containerlabs.cgroups.CgroupsTest --select-class containerlabs.cgroups.HostileContainerTest
+  --select-class containerlabs.cgroups.CgroupsTest --select-class containerlabs.cgroups.HostileContainerTest \
+  --select-class containerlabs.cgroups.ExecTest --select-class containerlabs.user.UserNamespaceTest
 echo "VM-RESULT: \$?"
 sleep 60 & echo o > /proc/sysrq-trigger; wait # PID 1 must not exit before the power goes off
 INSIDE

@@ -44,7 +44,7 @@ class ExecTest {
   void stopTheLab() throws InterruptedException {
     if (labProcess != null && labProcess.isAlive()) {
       labProcess.destroy(); // SIGTERM: the lab stops its container and cleans up
-      assertTrue(labProcess.waitFor(20, TimeUnit.SECONDS), "the lab did not end");
+      assertTrue(labProcess.waitFor(60, TimeUnit.SECONDS), "the lab did not end");
     }
   }
 
@@ -57,9 +57,9 @@ class ExecTest {
     String row = ps.lines().stream().filter(l -> l.startsWith(container.id() + " ")).findFirst()
         .orElseThrow(() -> new AssertionError("ps should list " + container.id() + ": " + ps));
     List<String> columns = List.of(row.split("\\s+"));
-    assertEquals(List.of(container.id(), "lab06-cgroups", Integer.toString(container.pid()), "sleep", "60"),
+    assertEquals(List.of(container.id(), "lab06-cgroups", Integer.toString(container.pid()), "sleep", "600"),
         columns.subList(0, 5), row);
-    assertEquals("sleep\u000060", cmdline(container.pid()), "PID is the container's PID 1 as the host sees it");
+    assertEquals("sleep\u0000600", cmdline(container.pid()), "PID is the container's PID 1 as the host sees it");
     String ip = columns.get(columns.size() - 1);
     assertTrue(ip.matches("\\d+\\.\\d+\\.\\d+\\.\\d+"), "the IP column: " + row);
 
@@ -70,7 +70,7 @@ class ExecTest {
     Result processes = run(container, "ps", "-o", "pid,args");
     List<String> rows = processes.lines().subList(1, processes.lines().size());
     assertEquals(2, rows.size(), "only the container's PID 1 and ps itself: " + processes);
-    assertTrue(rows.get(0).strip().matches("1 sleep 60"), processes::toString);
+    assertTrue(rows.get(0).strip().matches("1 sleep 600"), processes::toString);
     assertTrue(rows.get(1).strip().matches("\\d+ ps -o pid,args"), processes::toString);
 
     // Its root: the image's files, as a new container of the same image sees them, not the host's.
@@ -147,14 +147,14 @@ class ExecTest {
     assertTrue(ProcessHandle.of(container.pid()).isPresent(), "the container runs on");
   }
 
-  /** A container of lab 06 running sleep 60, once ./lab ps can list it. */
+  /** A lab 06 container running sleep 600 (a slow machine needs a minute for a test), once ps lists it. */
   private Running startContainer(String... options) throws InterruptedException {
     Set<String> before = Running.all().stream().map(Running::id).collect(Collectors.toSet());
-    labProcess = lab.start(Stream.concat(Stream.of(options), Stream.of("--", "sleep", "60")).toArray(String[]::new));
+    labProcess = lab.start(Stream.concat(Stream.of(options), Stream.of("--", "sleep", "600")).toArray(String[]::new));
     Instant deadline = Instant.now().plusSeconds(30);
     while (Instant.now().isBefore(deadline)) {
       for (Running running : Running.all()) {
-        if (!before.contains(running.id()) && running.command().equals("sleep 60")) {
+        if (!before.contains(running.id()) && running.command().equals("sleep 600")) {
           return running;
         }
       }

@@ -65,22 +65,24 @@ final class Join {
     Container process = new Container(target.id(), command);
     int[] pid = new int[1];
     Throwable[] failure = new Throwable[1];
-    Thread thread = new Thread(() -> {
-      try {
-        pid[0] = joinAndSpawn(process);
-      } catch (RuntimeException | Error e) {
-        failure[0] = e;
-      }
-    }, "exec-" + target.id());
-    thread.start();
-    joinUninterruptibly(thread);
-    leaveV2Cgroup();
-    if (failure[0] instanceof RuntimeException e) {
-      throw e;
-    } else if (failure[0] != null) {
-      throw (Error) failure[0];
-    }
+    // Signals are forwarded from before the command starts: a Ctrl-C in between must not end
+    // this JVM and leave the command running without it.
     try (Engine.SignalForwarding forwarding = new Engine.SignalForwarding(process)) {
+      Thread thread = new Thread(() -> {
+        try {
+          pid[0] = joinAndSpawn(process);
+        } catch (RuntimeException | Error e) {
+          failure[0] = e;
+        }
+      }, "exec-" + target.id());
+      thread.start();
+      joinUninterruptibly(thread);
+      leaveV2Cgroup();
+      if (failure[0] instanceof RuntimeException e) {
+        throw e;
+      } else if (failure[0] != null) {
+        throw (Error) failure[0];
+      }
       if (process.started(pid[0])) {
         Kernel.kill(pid[0], Kernel.SIGKILL); // Ctrl-C came while it started
       }
