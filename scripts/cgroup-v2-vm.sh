@@ -32,7 +32,9 @@ mvn -B -q -o dependency:build-classpath -pl lab07-user -Dmdep.includeScope=test 
   -Dmdep.outputFile="$work/classpath" 2>&1 | sed 's/\x1b\[[0-9;]*m//g'
 launcher=$(ls "$repo"/labs/target/grading-lib/junit-platform-console-standalone-*.jar)
 # Lab 07's classes and their dependencies (every lab), and lab 06's tests as well as lab 07's.
-classpath=$repo/lab07-user/target/test-classes:$repo/lab06-cgroups/target/test-classes:$repo/lab07-user/target/classes:$(cat "$work/classpath")
+# This checkout's own jars (target/lib, copied by the build) before ~/.m2's, which another build
+# may replace while the VM runs.
+classpath=$repo/lab07-user/target/test-classes:$repo/lab06-cgroups/target/test-classes:$repo/lab07-user/target/classes:$repo/lab07-user/target/lib/*:$(cat "$work/classpath")
 
 # Stage 2: the host's root, read-only, under an overlay whose writes stay in the VM's memory.
 cat > "$work/stage2" <<STAGE2
