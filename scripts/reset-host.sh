@@ -6,7 +6,9 @@
 #   state /run/container-labs, images and layers /var/lib/container-labs, cgroups named
 #   container-labs, network devices lab*, the nft table ip container_labs, the project's own
 #   artifacts in root's Maven repository (dev/containerlabs), and the /run/netns mount that
-#   iproute2 leaves once no named network namespace is left in it.
+#   iproute2 leaves once no named network namespace is left in it; a killed disk import's
+#   /var/tmp/container-labs-disk-* (its mount and loop device too), and a registry
+#   scripts/local-registry.sh left running.
 #
 #   sudo scripts/reset-host.sh
 set -uo pipefail
@@ -44,6 +46,27 @@ grep -E ' /(run|var/lib)/container-labs' /proc/self/mountinfo | awk '{print $5}'
 done
 for dir in /run/container-labs /var/lib/container-labs; do
   [ -e "$dir" ] && rm -rf --one-file-system "$dir" && say "removed $dir"
+done
+
+# What a killed ./lab images import-disk left: its mount, its loop device, its work folder.
+for dir in /var/tmp/container-labs-disk-*; do
+  [ -d "$dir" ] || continue
+  grep -F " $dir/" /proc/self/mountinfo | awk '{print $5}' | sort -r | while read -r m; do
+    umount -l "$m" 2>/dev/null && say "unmounted $m"
+  done
+  losetup -l -n -O NAME,BACK-FILE 2>/dev/null | while read -r loop file; do
+    case "$file" in "$dir"/*) losetup -d "$loop" && say "detached $loop" ;; esac
+  done
+  rm -rf --one-file-system "$dir" && say "removed $dir"
+done
+# A registry scripts/local-registry.sh started and nobody stopped.
+for dir in /tmp/container-labs-registry-*; do
+  [ -d "$dir" ] || continue
+  pid=$(cat "$dir/pid" 2>/dev/null || true)
+  if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = docker-registry ]; then
+    kill "$pid" && say "ended the local registry (pid $pid)"
+  fi
+  rm -rf "$dir" && say "removed $dir"
 done
 
 if [ -d /run/netns ] && [ -z "$(ls -A /run/netns)" ]; then
