@@ -157,6 +157,7 @@ public final class Kernel {
         () -> C.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
   }
 
+  // tag::seccomp[]
   /**
    * prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &amp;prog): from now on the kernel runs this
    * classic BPF program on every system call of this thread and of what it starts. Each
@@ -182,6 +183,7 @@ public final class Kernel {
     java.lang.ref.Reference.reachabilityFence(filter); // the kernel copied it: only now may it go
     java.lang.ref.Reference.reachabilityFence(program);
   }
+  // end::seccomp[]
 
   /** keyctl(KEYCTL_JOIN_SESSION_KEYRING, name): a new session keyring of that name, joined. */
   public static void joinNewSessionKeyring(String name) {
