@@ -20,12 +20,12 @@ class HostileSeccompTest {
   private final LabRunner lab = LabRunner.of(Lab08.class);
 
   @Test
-  @DisplayName("cannot get a user namespace (and its capabilities) by unshare, nor mount in one")
+  @DisplayName("cannot get a user namespace (and its capabilities) by unshare, nor mount a tmpfs in one")
   void noUserNamespace() {
     for (String userns : new String[] {"private", "host"}) {
       String[] mode = userns.equals("host") ? new String[] {"--userns", "host"} : new String[] {"--userns-range", "100000:65536"};
       Result run = lab.run("--net", "none", mode[0], mode[1], "--", "sh", "-c",
-          "unshare -U -r sh -c 'mount -t tmpfs x /mnt && echo ok mount' 2>/dev/null;"
+          "unshare -U -r -m sh -c 'mount -t tmpfs x /mnt && echo ok mount' 2>/dev/null;"
               + " unshare -U -r -m -n true 2>/dev/null && echo ok userns;"
               + " unshare -m true 2>/dev/null && echo ok mount namespace; true");
       assertEquals("", run.out(), userns + ": " + run);
