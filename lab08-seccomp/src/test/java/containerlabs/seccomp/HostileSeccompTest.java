@@ -1,6 +1,12 @@
 package containerlabs.seccomp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import containerlabs.cli.Exec;
+import containerlabs.engine.Running;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
 
 import containerlabs.testing.LabRunner;
 import containerlabs.testing.LabRunner.Result;
@@ -40,5 +46,28 @@ class HostileSeccompTest {
         "setsid sh -c 'grep ^Seccomp: /proc/self/status' & wait;"
             + " env sh -c 'grep ^Seccomp: /proc/self/status'");
     assertEquals("Seccomp: 2\nSeccomp: 2", run.out().strip().replaceAll("[ \t]+", " "), run::toString);
+  }
+
+  @Test
+  @DisplayName("a command that ./lab exec runs in the container gets the filter too")
+  void execFiltered() throws Exception {
+    // --userns host: ./lab ps finds the container by its init's pid (see ExecTest).
+    Process running = lab.start("--net", "none", "--userns", "host", "--", "sleep", "577");
+    try {
+      Running container = null;
+      Instant deadline = Instant.now().plusSeconds(60);
+      while (container == null && Instant.now().isBefore(deadline)) {
+        container = Running.all().stream().filter(c -> c.command().equals("sleep 577")).findFirst().orElse(null);
+        assertTrue(running.isAlive(), () -> "the lab ended: " + LabRunner.finish(running));
+        Thread.sleep(100);
+      }
+      assertTrue(container != null, "./lab ps did not list the container within 60 s");
+      Result run = LabRunner.of(Exec.class).run(container.id(), "--", "sh", "-c",
+          "grep ^Seccomp: /proc/self/status; unshare -U true 2>/dev/null && echo ok userns; true");
+      assertEquals("Seccomp: 2", run.out().strip().replaceAll("[ \t]+", " "), run::toString);
+    } finally {
+      running.destroy(); // SIGTERM: the lab stops its container and cleans up
+      assertTrue(running.waitFor(60, TimeUnit.SECONDS), "the lab did not end");
+    }
   }
 }

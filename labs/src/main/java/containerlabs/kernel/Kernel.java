@@ -159,7 +159,7 @@ public final class Kernel {
 
   // tag::seccomp[]
   /**
-   * prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &amp;prog): from now on the kernel runs this
+   * {@code prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog)}: from now on the kernel runs this
    * classic BPF program on every system call of this thread and of what it starts. Each
    * instruction is a struct sock_filter {u16 code; u8 jt; u8 jf; u32 k}, given as
    * {code, jt, jf, k}; struct sock_fprog is {u16 len; struct sock_filter *filter}.
