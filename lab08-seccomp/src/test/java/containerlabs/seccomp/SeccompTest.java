@@ -110,7 +110,7 @@ class SeccompTest {
 
   @Test
   @DisplayName("--security-opt with anything but seccomp=unconfined: a one-line error, status 125")
-  @Guide("What goes wrong")
+  @Guide("What you should observe")
   void badOption() {
     Result run = lab.run("--net", "none", "--security-opt", "apparmor=unconfined", "--", "true");
     assertEquals(125, run.exitStatus(), run::toString);
