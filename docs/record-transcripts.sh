@@ -151,3 +151,10 @@ record lab07-mknod                  "./lab 7 --net none -- sh -c 'mknod /tmp/sda
 record lab07-layers                 'ls -ln /var/lib/container-labs/images/busybox/layers/0 | head -4; ls -ln /var/lib/container-labs/images/busybox/layers-100000/0 | head -4'
 record lab07-still-works            "./lab 7 --hostname box -m 32m -- sh -c 'hostname; echo \$\$; ping -c 1 -W 3 \$(ip route | awk \"/default/ {print \\\$3}\") | head -2; dd if=/dev/zero of=/dev/null bs=64M count=1'"
 record lab07-errors                 './lab 7 --userns-range 0:65536 -- true; ./lab 7 --net host -- true; ./lab 7 --userns nope -- true'
+# Lab 08 (going further): the seccomp filter.
+record lab08-status                 './lab 8 --net none -- grep Seccomp /proc/1/status; ./lab 8 --net none --security-opt seccomp=unconfined -- grep Seccomp /proc/1/status'
+record lab08-trace                  "./lab 8 --trace --net none -- true 2>&1 | grep -E 'NO_NEW_PRIVS|PR_SET_SECCOMP|line  CODE|=====|[0-9]{4}: 0x|execve'"
+record lab08-unshare                "./lab 8 --net none -- unshare -U true; ./lab 8 --net none --security-opt seccomp=unconfined -- unshare -U true && echo unconfined: made a user namespace"
+record lab08-still-works            "./lab 8 --net none -- sh -c 'echo hello | cat; sleep 0 & wait; ls /bin/sh; id -u; mount -t tmpfs none /mnt'"
+record lab08-without                "./lab 7 --net none -- sh -c 'grep CapEff /proc/self/status; unshare -U -r sh -c \"grep CapEff /proc/self/status; cat /proc/self/uid_map\"'"
+record lab08-errors                 './lab 8 --security-opt apparmor=unconfined -- true; ./lab 8 --security-opt seccomp=default.json -- true'

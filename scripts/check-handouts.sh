@@ -3,11 +3,11 @@
 # tests of lab N-1 pass (its code, and that of every lab before, is the reference's); and
 # every test of lab N that is worth points fails (a test that passes on the stub grades
 # nothing). The reference passing all tests is the README's test command.
-#   sudo scripts/check-handouts.sh [N...]       (default: 1 to 7)
+#   sudo scripts/check-handouts.sh [N...]       (default: 1 to 8)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
-labs=${*:-1 2 3 4 5 6 7}
+labs=${*:-1 2 3 4 5 6 7 8}
 work=$(mktemp -d /tmp/container-labs-handouts.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 mvnq() { mvn -B -q -o "$@" 2>&1 | sed 's/\x1b\[[0-9;]*m//g'; }

@@ -24,6 +24,8 @@ public final class Kernel {
   public static final int PR_SET_PDEATHSIG = 1;
   public static final int PR_CAPBSET_DROP = 24;
   public static final int PR_SET_NO_NEW_PRIVS = 38;
+  public static final int PR_SET_SECCOMP = 22;
+  public static final int SECCOMP_MODE_FILTER = 2;
   public static final int RLIMIT_NOFILE = 7;
 
   private static final LibC C = LibC.INSTANCE;
@@ -154,6 +156,34 @@ public final class Kernel {
     invoke("prctl(PR_SET_NO_NEW_PRIVS, 1)", "setpriv --no-new-privs",
         () -> C.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
   }
+
+  // tag::seccomp[]
+  /**
+   * {@code prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog)}: from now on the kernel runs this
+   * classic BPF program on every system call of this thread and of what it starts. Each
+   * instruction is a struct sock_filter {u16 code; u8 jt; u8 jf; u32 k}, given as
+   * {code, jt, jf, k}; struct sock_fprog is {u16 len; struct sock_filter *filter}.
+   */
+  public static void setSeccompFilter(List<int[]> instructions) {
+    Memory filter = new Memory(8L * instructions.size());
+    for (int i = 0; i < instructions.size(); i++) {
+      int[] instruction = instructions.get(i);
+      filter.setShort(8L * i, (short) instruction[0]);
+      filter.setByte(8L * i + 2, (byte) instruction[1]);
+      filter.setByte(8L * i + 3, (byte) instruction[2]);
+      filter.setInt(8L * i + 4, instruction[3]);
+    }
+    Memory program = new Memory(16);
+    program.clear();
+    program.setShort(0, (short) instructions.size());
+    program.setPointer(8, filter);
+    String call = "prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, {len=" + instructions.size() + ", filter=...})";
+    invoke(call, null, () -> C.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER,
+        com.sun.jna.Pointer.nativeValue(program), 0, 0));
+    java.lang.ref.Reference.reachabilityFence(filter); // the kernel copied it: only now may it go
+    java.lang.ref.Reference.reachabilityFence(program);
+  }
+  // end::seccomp[]
 
   /** keyctl(KEYCTL_JOIN_SESSION_KEYRING, name): a new session keyring of that name, joined. */
   public static void joinNewSessionKeyring(String name) {
