@@ -130,6 +130,8 @@ public class UserNamespace implements Feature {
     if (!enabled()) {
       return argv;
     }
+    // For ./lab ps: the process the lab starts is the first launcher; PID 1 is what the last forks.
+    container.facts().put("launcher", "timeout");
     List<String> launcher = new ArrayList<>();
     // 1. sh, still root on the host: into the container's cgroups, before anything forks.
     launcher.addAll(List.of("/bin/sh", "-c", joinCgroups(container) + "exec \"$@\"", "launch"));

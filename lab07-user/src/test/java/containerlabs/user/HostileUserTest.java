@@ -46,6 +46,32 @@ class HostileUserTest {
   }
 
   @Test
+  @DisplayName("./lab ps lists it with its PID 1 (past the launchers); ./lab exec names nsenter instead")
+  void psFindsPid1() throws Exception {
+    Process running = lab.start("--net", "none", "--", "sh", "-c", "echo started; exec sleep 2719");
+    try {
+      assertEquals("started", new BufferedReader(new InputStreamReader(running.getInputStream())).readLine());
+      String row = "";
+      for (int i = 0; i < 20 && row.isEmpty(); i++) {
+        row = LabRunner.of(containerlabs.cli.Ps.class).run().lines().stream()
+            .filter(l -> l.contains("lab07-user") && l.contains("sh -c echo started")).findFirst().orElse("");
+        Thread.sleep(100);
+      }
+      String[] columns = row.trim().split("\\s+");
+      assertTrue(columns.length > 3, "./lab ps did not list it: " + row);
+      String status = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", columns[2], "status"));
+      assertTrue(status.lines().anyMatch(l -> l.matches("NSpid:\\s+" + columns[2] + "\\s+1")),
+          "the pid ./lab ps gives is not PID 1 of the container:\n" + status);
+      Result exec = LabRunner.of(containerlabs.cli.Exec.class).run(columns[0], "--", "true");
+      assertEquals(125, exec.exitStatus(), exec::toString);
+      assertTrue(exec.stderr().contains("nsenter -t " + columns[2] + " -a"), exec::toString);
+    } finally {
+      running.destroy();
+      assertTrue(running.waitFor(30, TimeUnit.SECONDS), "the lab did not end");
+    }
+  }
+
+  @Test
   @DisplayName("when the lab is killed with SIGKILL, the container and the holder die with it")
   void labKilled() throws Exception {
     Process killed = lab.start("--net", "none", "--", "sh", "-c", "echo started; exec sleep 2718");

@@ -53,7 +53,9 @@ class UserNamespaceTest {
     Process running = lab.start("--net", "none", "--", "sh", "-c", "echo started; exec sleep 3141");
     try {
       assertEquals("started", new BufferedReader(new InputStreamReader(running.getInputStream())).readLine());
-      String ps = Host.sh("ps -C sleep -o user:12=,pid=,args= | grep 'sleep 3141$'").strip();
+      // "started" comes a moment before sh has become sleep: look again for up to 10 s.
+      String ps = Host.sh("for i in $(seq 100); do out=$(ps -C sleep -o user:12=,pid=,args= | grep 'sleep 3141$')"
+          + " && break; sleep 0.1; done; echo \"$out\"").strip();
       assertTrue(ps.startsWith("100000 "), "ps -o user on the host: " + ps);
       String pid = ps.split("\\s+")[1];
       String uids = Files.readAllLines(Path.of("/proc", pid, "status")).stream()

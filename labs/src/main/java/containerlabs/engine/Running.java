@@ -116,8 +116,29 @@ public record Running(String id, String lab, String labName, int pid, Instant st
         facts.put(key.substring(5), properties.getProperty(key));
       }
     }
+    int pid = Integer.parseInt(properties.getProperty("pid"));
+    Instant start = Instant.parse(started);
+    if (facts.containsKey("launcher")) { // lab 07: the init is the child of the last launcher
+      if (!startOf(pid).map(start::equals).orElse(false)) {
+        return Optional.empty();
+      }
+      pid = childOfLauncher(pid, facts.get("launcher"));
+      Optional<Instant> child = startOf(pid);
+      if (child.isEmpty()) {
+        return Optional.empty();
+      }
+      start = child.get();
+    }
     return Optional.of(new Running(dir.getFileName().toString(), properties.getProperty("lab"),
-        properties.getProperty("name"), Integer.parseInt(properties.getProperty("pid")),
-        Instant.parse(started), properties.getProperty("command"), Map.copyOf(facts)));
+        properties.getProperty("name"), pid, start, properties.getProperty("command"), Map.copyOf(facts)));
+  }
+
+  /** Down the chain of launchers, each of which execs the next, to the child the last one forked. */
+  private static int childOfLauncher(int pid, String last) {
+    ProcessHandle process = ProcessHandle.of(pid).orElse(null);
+    if (process == null || !process.info().command().orElse("").endsWith("/" + last)) {
+      return pid; // not there yet: ./lab ps will not list it, as for an init still starting
+    }
+    return process.children().findFirst().map(p -> (int) p.pid()).orElse(pid);
   }
 }
