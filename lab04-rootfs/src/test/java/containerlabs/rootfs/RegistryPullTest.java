@@ -106,8 +106,6 @@ class RegistryPullTest {
       push("oci:" + work.resolve("oci") + ":" + tag, repo + ":" + tag, "");
     }
     push("oci:" + work.resolve("oci") + ":two", repo + ":docker", "--format v2s2");
-    // Another repository: skopeo could otherwise reuse the gzip layers the registry already has.
-    push("oci:" + work.resolve("oci") + ":two", repo + "-zstd:two", "--dest-compress-format zstd");
     // The index, pushed as docker pushes one: its images first, then the index naming them.
     String index = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":["
         + platformEntry("foreign", foreign) + "," + platformEntry("two", Architecture.current().imageName) + "]}";
@@ -173,19 +171,6 @@ class RegistryPullTest {
     assertEquals(configDigest(manifest), sha256(Files.readAllBytes(image(name).resolve("config.json"))));
     assertEquals("two\n", Files.readString(image(name).resolve("layers/1/greeting")));
     assertTrue(Files.isExecutable(image(name).resolve("layers/0/bin/busybox")));
-  }
-
-  @Test
-  @DisplayName("zstd-compressed layers (skopeo --dest-compress-format zstd) pull as the same files")
-  void zstdLayers() throws Exception {
-    HttpResponse<String> manifest = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + host + "/v2/" + repo
-        + "-zstd/manifests/two")).header("Accept", OCI_MANIFEST).build(), HttpResponse.BodyHandlers.ofString());
-    assertTrue(manifest.body().contains("application/vnd.oci.image.layer.v1.tar+zstd"), manifest::body);
-    Result pulled = pull(repo + "-zstd:two", "--name", name);
-    assertEquals(0, pulled.exitStatus(), pulled::toString);
-    assertEquals("two\n", Files.readString(image(name).resolve("layers/1/greeting")));
-    Result run = lab.run("--image", name, "--", "sh", "-c", "cat /greeting; ls /etc/gone 2>&1");
-    assertEquals(List.of("two", "ls: /etc/gone: No such file or directory"), run.lines(), run::toString);
   }
 
   @Test
