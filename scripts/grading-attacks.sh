@@ -42,8 +42,12 @@ checkout f-honest
 say "the host before: this checkout's files, and a classmate's grade already written"
 checkout_state() { git -C "$repo" status --porcelain --untracked-files=all | { grep -v '^?? grades/' || true; } | md5sum; }
 m2_state() { { find /root/.m2/repository/dev/containerlabs -type f -exec md5sum {} + 2>/dev/null || true; } | sort | md5sum; }
+stages() { ls -d /var/tmp/container-labs-grading-* 2>/dev/null || true; }
+grading_vms() { pgrep -f "container-labs-grading" || true; }
 before=$(checkout_state)
 m2=$(m2_state)
+stages_before=$(stages)     # another grader's, running now: not this batch's to judge
+vms_before=$(grading_vms)
 mkdir -p "$work/grades/classmate" && echo '{"score": 3}' > "$work/grades/classmate/result.json"
 
 say "./lab grade --batch (${options[*]})"
@@ -75,7 +79,23 @@ check "the installed labs unchanged" '[ "$(m2_state)" = "$m2" ]'
 check "the classmate's grade unchanged" 'grep -q "\"score\": 3" "$work/grades/classmate/result.json"'
 check "the docs pom never ran" '[ ! -e /tmp/container-labs-pwned-by-docs-pom ]'
 check "no container in a container-labs cgroup on the host" '[ -z "$(find /sys/fs/cgroup -path "*container-labs/*" -type d 2>/dev/null)" ]'
-check "no grading VM or stage left" '! pgrep -f "container-labs-grading" >/dev/null && [ -z "$(ls -d /var/tmp/container-labs-grading-* 2>/dev/null)" ]'
+check "no grading VM or stage left" '[ "$(grading_vms)" = "$vms_before" ] && [ "$(stages)" = "$stages_before" ]'
+
+say "the grader killed half-way (SIGTERM, as a Ctrl-C or an instructor's kill): its VM and stage go with it"
+java -cp "$(ls lab06-cgroups/target/lib/*.jar | tr '\n' ':')" containerlabs.grading.Grade "$batch/f-honest" \
+  --out "$work/killed" "${options[@]}" > "$work/killed.log" 2>&1 &
+grader=$!
+for _ in $(seq 100); do # until its stage exists (it is copied first, then the VM boots)
+  [ "$(stages)" != "$stages_before" ] && break
+  sleep 0.1
+done
+made=$(comm -13 <(echo "$stages_before") <(stages))
+sleep 1
+kill -TERM "$grader"
+wait "$grader" || true
+for _ in $(seq 50); do [ "$(grading_vms)" = "$vms_before" ] && break; sleep 0.1; done # SIGKILL is not instant
+check "its stage (${made:-none made}) was removed" '[ -n "$made" ] && [ ! -e "$made" ] && [ "$(stages)" = "$stages_before" ]'
+check "no grading VM left after the kill" '[ "$(grading_vms)" = "$vms_before" ]'
 
 say "a folder that does not exist: one line, exit 125"
 set +e

@@ -8,7 +8,7 @@
 #   artifacts in root's Maven repository (dev/containerlabs), and the /run/netns mount that
 #   iproute2 leaves once no named network namespace is left in it; a killed disk import's
 #   /var/tmp/container-labs-disk-* (its mount and loop device too), and a registry
-#   scripts/local-registry.sh left running.
+#   scripts/local-registry.sh left running; a SIGKILLed grader's stage /var/tmp/container-labs-grading-*.
 #
 #   sudo scripts/reset-host.sh
 set -uo pipefail
@@ -59,6 +59,12 @@ for dir in /var/tmp/container-labs-disk-*; do
   done
   rm -rf --one-file-system "$dir" && say "removed $dir"
 done
+# What a SIGKILLed grader left (a SIGTERM or Ctrl-C removes it): its stage, unless a grader runs.
+if ! pgrep -f container-labs-grading >/dev/null; then
+  for dir in /var/tmp/container-labs-grading-*; do
+    [ -d "$dir" ] && rm -rf --one-file-system "$dir" && say "removed $dir"
+  done
+fi
 # A registry scripts/local-registry.sh started and nobody stopped.
 for dir in /tmp/container-labs-registry-*; do
   [ -d "$dir" ] || continue

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -134,11 +135,29 @@ public final class Grade implements Callable<Integer> {
 
   /** The submission's tests, in its VM (or here, --in-place): what they reported, as raw bytes. */
   private byte[] run(Path learner, Catalog catalog, Path report, List<String> notes) throws Exception {
-    Stage stage = Stage.build(reference, learner, catalog, catalog.modulesToBuild(reference));
-    notes.addAll(stage.notes);
+    Stage stage = Stage.create();
+    // Ctrl-C or kill of the grader: the VM (or the in-place run) and the stage go with it,
+    // from the moment the stage's folder exists (a grader killed while it was copying used to
+    // leave it behind).
+    AtomicReference<Process> started = new AtomicReference<>();
+    Thread stop = new Thread(() -> {
+      Process process = started.get();
+      if (process != null) {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+      }
+      try {
+        stage.delete();
+      } catch (IOException e) {
+        // the JVM is ending: nothing else to try
+      }
+    });
+    Runtime.getRuntime().addShutdownHook(stop);
     Path results = report.resolve("raw-results");
-    Files.deleteIfExists(results);
     try {
+      stage.assemble(reference, learner, catalog, catalog.modulesToBuild(reference));
+      notes.addAll(stage.notes);
+      Files.deleteIfExists(results);
       ProcessBuilder builder;
       if (inPlace) {
         builder = new ProcessBuilder("sh", stage.dir.resolve("run-tests").toString());
@@ -152,17 +171,7 @@ public final class Grade implements Callable<Integer> {
         }
       }
       Process process = builder.redirectErrorStream(true).start();
-      // Ctrl-C or kill of the grader: the VM (or the in-place run) and the stage go with it.
-      Thread stop = new Thread(() -> {
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly();
-        try {
-          stage.delete();
-        } catch (IOException e) {
-          // the JVM is ending: nothing else to try
-        }
-      });
-      Runtime.getRuntime().addShutdownHook(stop);
+      started.set(process);
       Path log = report.resolve(inPlace ? "run.log" : "vm.log");
       Thread copier = new Thread(() -> copyCapped(process.getInputStream(), log));
       copier.start();
@@ -172,7 +181,6 @@ public final class Grade implements Callable<Integer> {
         process.waitFor();
       }
       copier.join();
-      Runtime.getRuntime().removeShutdownHook(stop);
       if (process.exitValue() == 124 || process.exitValue() == 137) {
         notes.add("timed out after " + timeout + " s: the VM was killed");
       }
@@ -193,6 +201,11 @@ public final class Grade implements Callable<Integer> {
       Files.write(results, raw);
       return raw;
     } finally {
+      try {
+        Runtime.getRuntime().removeShutdownHook(stop);
+      } catch (IllegalStateException e) {
+        // the JVM is ending, and the hook is deleting the stage
+      }
       stage.delete();
     }
   }

@@ -39,18 +39,12 @@ final class Stage {
     this.dir = dir;
   }
 
-  static Stage build(Path reference, Path submission, Catalog catalog, List<String> modules) throws IOException {
-    Stage stage = new Stage(Files.createTempDirectory(Path.of("/var/tmp"), "container-labs-grading-"));
-    try {
-      stage.assemble(reference, submission, catalog, modules);
-    } catch (IOException | RuntimeException e) {
-      stage.delete();
-      throw e;
-    }
-    return stage;
+  /** An empty stage: its folder exists from here on, and {@link #delete} must follow on every path. */
+  static Stage create() throws IOException {
+    return new Stage(Files.createTempDirectory(Path.of("/var/tmp"), "container-labs-grading-"));
   }
 
-  private void assemble(Path reference, Path submission, Catalog catalog, List<String> modules) throws IOException {
+  void assemble(Path reference, Path submission, Catalog catalog, List<String> modules) throws IOException {
     Path grading = Files.createDirectories(dir.resolve("grading"));
     for (String module : modules) {
       takeSources(submission.resolve(module).resolve("src/main/java"), grading.resolve(module).resolve("src/main/java"));

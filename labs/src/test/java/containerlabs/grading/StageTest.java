@@ -43,8 +43,9 @@ class StageTest {
     Files.createDirectories(submission.resolve("docs"));
     Files.writeString(submission.resolve("docs/pom.xml"), "<project/>");
     Catalog catalog = Catalog.read(reference);
-    Stage stage = Stage.build(reference, submission, catalog, List.of("lab01-uts"));
+    Stage stage = Stage.create();
     try {
+      stage.assemble(reference, submission, catalog, List.of("lab01-uts"));
       Path staged = stage.dir.resolve("grading/lab01-uts/src/main/java/containerlabs/uts");
       assertEquals("class Lab01 {}", Files.readString(staged.resolve("Lab01.java")));
       assertTrue(Files.isSymbolicLink(staged.resolve("UtsNamespace.java")));
