@@ -104,18 +104,29 @@ record lab06-bomb                   "./lab 6 --pids-limit 20 --stats -- sh -c 'b
 record lab06-cgroup                 './lab 6 -m 64m -- cat /proc/self/cgroup'
 record lab06-trace                  "./lab 6 --trace -m 64m --pids-limit 50 --cpus 0.5 -- true 2>&1 | grep -E 'cgroup|CGROUP'"
 record lab06-tree                   "(./lab 6 -m 64m --pids-limit 50 -- sleep 8 &); sleep 6; find /sys/fs/cgroup -maxdepth 4 -path '*container-labs/*' -type d; cat /sys/fs/cgroup/memory/container-labs/*/memory.limit_in_bytes /sys/fs/cgroup/pids/container-labs/*/pids.max; sleep 3"
-# ./lab ps and ./lab exec (chapter "Joining a running container"): one container runs in the
-# background for them all, as web; exec-dies ends it, and so does the end of this block in any case.
-if [ "$only" = "  " ] || [[ "$only" == *" exec-"* ]]; then
-  (./lab 6 --hostname web -m 64m -- sleep 600 > /dev/null 2>&1 &)
+# A container in the background for the transcripts that join it: `background N SECONDS OPTIONS...`
+# runs ./lab N OPTIONS -- sleep SECONDS and exports its id and PID 1; `end_background` kills it.
+background() {
+  local lab=$1 seconds=$2; shift 2
+  (./lab "$lab" "$@" -- sleep "$seconds" > /dev/null 2>&1 &)
   id=
   for _ in $(seq 600); do
-    id=$(LAB_NO_BUILD=1 ./lab ps | awk '$4 == "sleep" && $5 == 600 { print $1 }')
+    id=$(LAB_NO_BUILD=1 ./lab ps | awk -v s="$seconds" '$4 == "sleep" && $5 == s { print $1 }')
     [ -n "$id" ] && break
     sleep 0.2
   done
   pid=$(LAB_NO_BUILD=1 ./lab ps | awk -v id="$id" '$1 == id { print $3 }')
   export id pid
+}
+end_background() {
+  if [ -n "$pid" ] && [ -d "/run/container-labs/$id" ]; then kill -9 "$pid" 2>/dev/null || true; fi
+  while [ -n "$id" ] && [ -d "/run/container-labs/$id" ]; do sleep 0.2; done # its lab cleans up
+}
+wanted() { [ "$only" = "  " ] || [[ "$only" == *" $1"* ]]; }
+# ./lab ps and ./lab exec (chapter "Joining a running container"): one container runs in the
+# background for them all, as web; exec-dies ends it, and so does the end of this block in any case.
+if wanted exec- && [ "$only" != " exec-userns " ]; then
+  background 6 600 --hostname web -m 64m
   record exec-ps                    './lab ps'
   record exec-inside                './lab exec $id -- hostname; ./lab exec $id -- ps; ./lab exec $id -- ip -4 addr show eth0'
   record exec-trace                 "./lab exec --trace \$id -- hostname 2>&1 | grep -v PR_CAPBSET_DROP"
@@ -123,8 +134,13 @@ if [ "$only" = "  " ] || [[ "$only" == *" exec-"* ]]; then
   record exec-cgroup                "nsenter -t \$pid -a sh -c 'grep memory /proc/self/cgroup; grep CapBnd /proc/self/status'; ./lab exec \$id -- sh -c 'grep memory /proc/self/cgroup; grep CapBnd /proc/self/status'"
   record exec-errors                './lab exec nosuchid -- true; ./lab exec $id; ./lab exec $id -- bash'
   record exec-dies                  "(./lab exec \$id -- sleep 1000; echo \"./lab exec: exit status \$?\") & sleep 5; pgrep -a --ns \$pid --nslist pid sleep; kill -9 \$pid; wait; pgrep -a -x sleep | grep ' 1000\$' || echo 'no sleep 1000 left'"
-  if [ -n "$pid" ] && [ -d "/run/container-labs/$id" ]; then kill -9 "$pid" || true; fi
-  while [ -n "$id" ] && [ -d "/run/container-labs/$id" ]; do sleep 0.2; done # its lab cleans up
+  end_background
+fi
+# ./lab exec into a container with a user namespace of its own (lab 08).
+if wanted exec-userns; then
+  background 8 601 --net none
+  record exec-userns                "./lab exec --trace \$id -- sh -c 'id -u; grep -E \"^(Uid|Seccomp):\" /proc/self/status' 2>&1 | grep -E 'cgroup.procs|tasks|posix_spawn|setns|^[0-9]|^(Uid|Seccomp)'"
+  end_background
 fi
 # The table "side by side with runc" (chapter 6): the test runs the same probes in runc and lab 06.
 if { [ "$only" = "  " ] || [[ "$only" == *" runc-comparison "* ]]; } && [ -z "${TRANSCRIPTS_OUT:-}" ]; then

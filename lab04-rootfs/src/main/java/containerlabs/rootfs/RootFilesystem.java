@@ -170,18 +170,23 @@ public class RootFilesystem implements Feature {
 
   // tag::overlay[]
   private String mountLayers(Container container) {
-    Path layer = CONTAINERS.resolve(container.id());
     String root = container.stateDir().resolve("rootfs").toString();
-    // lowerdir: read-only layers, the leftmost on top; upperdir: where every write goes
-    // (a changed file is copied up first); workdir: overlayfs's scratch space.
-    // BEGIN SOLUTION(mount the image's layers with overlayfs, and bind the root onto itself; §4.4)
-    String lower = layers(container).stream().map(Path::toString).collect(Collectors.joining(":"));
-    Kernel.mount("overlay", root, "overlay", 0, "lowerdir=" + lower + ",upperdir="
-        + layer.resolve("upper") + ",workdir=" + layer.resolve("work") + overlayOptions);
+    // A later lab's options go last (lab 07: userxattr, for overlayfs in a user namespace).
+    Kernel.mount("overlay", root, "overlay", 0, overlayData(container) + overlayOptions);
     // pivot_root needs the new root to be a mount point. An overlay is one; runc binds every
     // root onto itself, so that a plain folder is one too.
     Kernel.mount(root, root, null, MS_BIND | MS_REC, null);
     return root;
+  }
+
+  /** overlayfs's options: which folders it stacks, and where the container's writes go. */
+  private String overlayData(Container container) {
+    Path layer = CONTAINERS.resolve(container.id());
+    // lowerdir: read-only layers, the leftmost on top; upperdir: where every write goes
+    // (a changed file is copied up first); workdir: overlayfs's scratch space.
+    // BEGIN SOLUTION(overlayfs's options: the image's layers as lowerdir, the container's upper and work folders; §4.4)
+    String lower = layers(container).stream().map(Path::toString).collect(Collectors.joining(":"));
+    return "lowerdir=" + lower + ",upperdir=" + layer.resolve("upper") + ",workdir=" + layer.resolve("work");
     // END SOLUTION
   }
   // end::overlay[]

@@ -9,6 +9,7 @@ import containerlabs.engine.Container;
 import containerlabs.engine.ContainerException;
 import containerlabs.engine.ExitStatus;
 import containerlabs.engine.Feature;
+import containerlabs.engine.Running;
 import containerlabs.kernel.Kernel;
 import containerlabs.kernel.Trace;
 import containerlabs.rootfs.RootFilesystem;
@@ -156,6 +157,41 @@ public class UserNamespace implements Feature {
     return launcher;
   }
   // end::launcher[]
+
+  // tag::join[]
+  /**
+   * ./lab exec: the container's user namespace is joined as the init's was, by nsenter (a
+   * single-threaded C program, as runc exec's nsexec), as uid 0 there; a second ./lab exec
+   * JVM then joins the other namespaces, which that user namespace owns.
+   */
+  @Override
+  public List<String> launchJoin(Running target, List<String> again) {
+    int start = mappedRoot(target.pid());
+    if (start == 0) {
+      return again; // --userns host: the host's
+    }
+    List<String> launcher = new ArrayList<>(List.of(Holder.path("nsenter"), "--target",
+        Integer.toString(target.pid()), "--user", "--setuid", "0", "--setgid", "0", "--"));
+    launcher.addAll(List.of(Holder.path("setpriv"), "--pdeathsig", "KILL", "--"));
+    launcher.addAll(InitClassPath.readableBy(start, again));
+    return launcher;
+  }
+  // end::join[]
+
+  /** The host uid that root in the process's user namespace is: its uid_map's line for 0. */
+  private static int mappedRoot(int pid) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc", Integer.toString(pid), "uid_map"))) {
+        String[] fields = line.trim().split("\\s+");
+        if (fields[0].equals("0")) {
+          return Integer.parseInt(fields[1]);
+        }
+      }
+    } catch (IOException e) {
+      // the process has gone: the join that follows says so
+    }
+    return 0;
+  }
 
   /** On every path: the holder goes (the init, if it ran, keeps the user namespace alive). */
   @Override

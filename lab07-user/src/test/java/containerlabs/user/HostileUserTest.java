@@ -9,6 +9,7 @@ import containerlabs.testing.LabRunner.Result;
 import containerlabs.testing.LabTest;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Tag;
@@ -46,7 +47,7 @@ class HostileUserTest {
   }
 
   @Test
-  @DisplayName("./lab ps lists it with its PID 1 (past the launchers); ./lab exec names nsenter instead")
+  @DisplayName("./lab ps lists it with its PID 1 (past the launchers); ./lab exec joins its every namespace, the user namespace first")
   void psFindsPid1() throws Exception {
     Process running = lab.start("--net", "none", "--", "sh", "-c", "echo started; exec sleep 2719");
     try {
@@ -62,9 +63,15 @@ class HostileUserTest {
       String status = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", columns[2], "status"));
       assertTrue(status.lines().anyMatch(l -> l.matches("NSpid:\\s+" + columns[2] + "\\s+1")),
           "the pid ./lab ps gives is not PID 1 of the container:\n" + status);
-      Result exec = LabRunner.of(containerlabs.cli.Exec.class).run(columns[0], "--", "true");
-      assertEquals(125, exec.exitStatus(), exec::toString);
-      assertTrue(exec.stderr().contains("nsenter -t " + columns[2] + " -a"), exec::toString);
+      List<String> names = List.of("user", "mnt", "pid", "net", "uts", "ipc", "cgroup");
+      StringBuilder pid1 = new StringBuilder();
+      for (String name : names) {
+        pid1.append(java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc", columns[2], "ns", name))).append('\n');
+      }
+      Result exec = LabRunner.of(containerlabs.cli.Exec.class).run(columns[0], "--", "sh", "-c",
+          "for ns in " + String.join(" ", names) + "; do readlink /proc/self/ns/$ns; done; id -u; tr '\\0' ' ' < /proc/1/cmdline");
+      assertEquals(0, exec.exitStatus(), exec::toString);
+      assertEquals(pid1 + "0\nsleep 2719", exec.out().strip(), exec::toString);
     } finally {
       running.destroy();
       assertTrue(running.waitFor(30, TimeUnit.SECONDS), "the lab did not end");

@@ -3,6 +3,7 @@ package containerlabs.cli;
 import containerlabs.engine.ContainerException;
 import containerlabs.engine.Engine;
 import containerlabs.engine.ExitStatus;
+import containerlabs.engine.InitCommand;
 import containerlabs.engine.Running;
 import containerlabs.kernel.Kernel;
 import containerlabs.kernel.Trace;
@@ -71,7 +72,9 @@ public final class Exec implements Callable<Integer> {
       Trace.enable("exec", System.err);
     }
     try {
-      return new Engine(lab.features()).exec(container, command);
+      List<String> again = new ArrayList<>(tracing.trace ? List.of("--trace", id, "--") : List.of(id, "--"));
+      again.addAll(command);
+      return new Engine(lab.features()).exec(container, command, InitCommand.java(Exec.class, again));
     } finally {
       Trace.disable();
     }

@@ -127,10 +127,11 @@ public final class Engine {
 
   /**
    * {@code ./lab exec}: run {@code command} inside a running container, to its end, and
-   * return its exit status (see {@link Join}).
+   * return its exit status (see {@link Join}). {@code again} is this ./lab exec as a command
+   * line (see {@link InitCommand#java}), for a container that has a user namespace of its own.
    */
-  public int exec(Running container, List<String> command) {
-    return new Join(container, command, features).run();
+  public int exec(Running container, List<String> command, List<String> again) {
+    return new Join(container, command, features, again).run();
   }
 
   /**

@@ -63,6 +63,16 @@ public interface Feature {
    */
   default void joinContainer(Container container) {}
 
+  /**
+   * Lab 07, ./lab exec into a container with a user namespace of its own, which no JVM may
+   * join (it has threads): the command line that starts {@code again} (a second ./lab exec
+   * JVM, which then joins the other namespaces) inside it, or {@code again} itself if this
+   * feature made no user namespace.
+   */
+  default List<String> launchJoin(Running target, List<String> again) {
+    return again;
+  }
+
   /** On the host, once the container has ended, before clean-up: report what happened. */
   default void finished(Container container, int exitStatus) {}
 

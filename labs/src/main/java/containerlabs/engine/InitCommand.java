@@ -75,6 +75,16 @@ public record InitCommand(List<String> argv, String shortForm) {
     return new InitCommand(List.copyOf(command), shortForm);
   }
 
+  /** Another JVM with the init's options and this one's class path: {@code java ... MAIN ARGUMENTS}. */
+  public static List<String> java(Class<?> main, List<String> arguments) {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(JVM_OPTIONS);
+    command.addAll(List.of("-cp", classPath(main), main.getName()));
+    command.addAll(arguments);
+    return command;
+  }
+
   /**
    * The class path the lab was loaded from. Under {@code mvn exec:java} the lab runs in
    * Maven's JVM, whose java.class.path is Maven's own: the project's is its class loader's.

@@ -47,12 +47,14 @@ final class Join {
   private final Running target;
   private final List<String> command;
   private final List<Feature> features;
+  private final List<String> again;
   private final Terminal terminal = new Terminal();
 
-  Join(Running target, List<String> command, List<Feature> features) {
+  Join(Running target, List<String> command, List<Feature> features, List<String> again) {
     this.target = target;
     this.command = List.copyOf(command);
     this.features = features;
+    this.again = List.copyOf(again);
   }
 
   /** Run the command in the container to its end; its exit status. */
@@ -100,9 +102,7 @@ final class Join {
   private int joinAndSpawn(Container container) {
     int pid1 = target.pid();
     if (!sameNamespace(pid1, "user")) {
-      // As unshare(CLONE_NEWUSER): the kernel lets only a single-threaded process do it.
-      throw new ContainerException(ExitStatus.RUNTIME_ERROR, "container " + target.id() + " has a user"
-          + " namespace of its own, which a JVM cannot join (it has threads): use nsenter -t " + pid1 + " -a");
+      return joinUserNamespaceFirst(pid1);
     }
     // Every descriptor first: once in the container's mount namespace, the host's /proc is gone.
     Map<Integer, Integer> joined = new LinkedHashMap<>();
@@ -150,6 +150,35 @@ final class Join {
   }
   // end::join[]
 
+  /**
+   * setns(CLONE_NEWUSER), like unshare(CLONE_NEWUSER), refuses a process with more than one
+   * thread. So a single-threaded program joins the container's user namespace (lab 07's
+   * launcher) and starts this ./lab exec again in it, where it joins the rest as above. The
+   * cgroups are joined first, here, by the host's root: the second JVM is born in them.
+   */
+  private int joinUserNamespaceFirst(int pid1) {
+    if (!target.alive()) {
+      throw new ContainerException(ExitStatus.RUNTIME_ERROR, "container " + target.id()
+          + " has just ended: ./lab ps lists the running containers");
+    }
+    List<String> launcher = again;
+    for (Feature feature : features) {
+      launcher = feature.launchJoin(target, launcher);
+    }
+    if (launcher.equals(again)) {
+      throw new ContainerException(ExitStatus.RUNTIME_ERROR, "container " + target.id() + " has a user"
+          + " namespace that no feature of its lab made, which a JVM cannot join: use nsenter -t " + pid1 + " -a");
+    }
+    joinCgroups();
+    List<String> environment = new ArrayList<>(List.of(InitCommand.LOCALE));
+    if (System.getenv("PATH") != null) {
+      environment.add("PATH=" + System.getenv("PATH"));
+    }
+    String shown = String.join(" ", launcher.subList(0, launcher.size() - again.size()))
+        + " java ... Exec " + target.id() + " -- " + String.join(" ", command);
+    return Kernel.spawn(launcher, shown, environment, terminal.interactive());
+  }
+
   private boolean sameNamespace(int pid, String name) {
     try {
       return Files.readSymbolicLink(Path.of("/proc/" + pid + "/ns/" + name))
@@ -186,6 +215,9 @@ final class Join {
     for (String line : HostResources.recorded(target.stateDir())) {
       if (line.startsWith("cgroup ")) {
         Path dir = Path.of(line.substring("cgroup ".length()));
+        if (member(dir)) {
+          continue; // the second JVM of a lab 07 exec: born there
+        }
         if (Files.exists(dir.resolve("tasks"))) {
           write(dir.resolve("tasks"), "0"); // "0": the thread that writes
         } else {
@@ -194,6 +226,14 @@ final class Join {
           write(dir.resolve("cgroup.procs"), "0");
         }
       }
+    }
+  }
+
+  private static boolean member(Path cgroup) {
+    try {
+      return Files.readAllLines(cgroup.resolve("cgroup.procs")).contains(Long.toString(ProcessHandle.current().pid()));
+    } catch (IOException e) {
+      return false;
     }
   }
 
