@@ -102,6 +102,7 @@ record lab06-pids                   "./lab 6 --pids-limit 5 --stats -- sh -c 'fo
 record lab06-cpu                    "./lab 6 --cpus 0.2 --stats -- sh -c \"sh -c 'while :; do :; done' & sleep 3; kill \\\$!\""
 record lab06-bomb                   "./lab 6 --pids-limit 20 --stats -- sh -c 'bomb() { bomb | bomb & }; bomb 2>/dev/null; i=0; while [ \$i -lt 100000 ]; do i=\$((i+1)); done'"
 record lab06-cgroup                 './lab 6 -m 64m -- cat /proc/self/cgroup'
+record lab06-timings                './lab 6 --timings -m 64m --pids-limit 50 --cpus 1 -- true'
 record lab06-trace                  "./lab 6 --trace -m 64m --pids-limit 50 --cpus 0.5 -- true 2>&1 | grep -E 'cgroup|CGROUP'"
 record lab06-tree                   "(./lab 6 -m 64m --pids-limit 50 -- sleep 8 &); sleep 6; find /sys/fs/cgroup -maxdepth 4 -path '*container-labs/*' -type d; cat /sys/fs/cgroup/memory/container-labs/*/memory.limit_in_bytes /sys/fs/cgroup/pids/container-labs/*/pids.max; sleep 3"
 # A container in the background for the transcripts that join it: `background N SECONDS OPTIONS...`

@@ -4,8 +4,10 @@
 #   runc      Debian's runc, the same busybox rootfs as an OCI bundle (its default namespaces)
 #   unshare   util-linux, new pid/mount/uts/ipc/net namespaces and a fresh /proc: the floor
 #   lab06     ./lab 6 with every feature (image, bridge network, memory, pids and cpu limits)
-# Then the medians and lab06/runc; the resident memory of a lab's JVM while its container
-# runs; and, unless --no-suite, the wall time of the full test suite (mvn -B -o verify).
+#   lab03     ./lab 3 as a learner types it (no LAB_NO_BUILD): the up-to-date check included
+# Then the medians and lab06/runc; where lab06's time goes, phase by phase (its --timings,
+# medians of RUNS more runs); the resident memory of a lab's JVM while its container runs;
+# and, unless --no-suite, the wall time of the full test suite (mvn -B -o verify).
 #   sudo scripts/benchmark.sh [--no-suite] [RUNS]      (default 30 runs)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,17 +36,29 @@ for i in $(seq "$runs"); do
   times[unshare]+="$(( ($(now) - t) / 1000 )) "
   t=$(now); LAB_NO_BUILD=1 ./lab 6 -m 64m --pids-limit 50 --cpus 1 -- /bin/true
   times[lab06]+="$(( ($(now) - t) / 1000 )) "
+  t=$(now); ./lab 3 -- /bin/true
+  times[lab03]+="$(( ($(now) - t) / 1000 )) "
 done
 
 median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)]/1000}'; }
 minimum() { tr ' ' '\n' | grep . | sort -n | head -n 1 | awk '{printf "%.1f", $1/1000}'; }
 echo "start to exit of /bin/true, $runs runs each, interleaved ($(nproc) cores, $(uname -r)):"
-for name in runc unshare lab06; do
+for name in runc unshare lab06 lab03; do
   printf "  %-8s median %7s ms   min %7s ms\n" "$name" "$(echo "${times[$name]}" | median)" \
     "$(echo "${times[$name]}" | minimum)"
 done
 awk -v l="$(echo "${times[lab06]}" | median)" -v r="$(echo "${times[runc]}" | median)" \
-  'BEGIN {printf "  lab06 / runc: %.1f x (the goal: 3 x)\n", l / r}'
+  'BEGIN {printf "  lab06 / runc: %.1f x (the goal: 6 x or less)\n", l / r}'
+
+# Where lab06's time goes: its own --timings table, each phase's median over RUNS runs.
+for i in $(seq "$runs"); do
+  ./lab 6 --timings -m 64m --pids-limit 50 --cpus 1 -- /bin/true 2>&1 >/dev/null | sed -n 's/^  //p'
+done > "$work/timings"
+echo "lab06, phase by phase (./lab 6 --timings, median of $runs runs, ms):"
+awk '{ v = $NF; $NF = ""; sub(/ +$/, ""); n[$0]++; vals[$0, n[$0]] = v; if (!($0 in seen)) { seen[$0] = 1; order[++k] = $0 } }
+  END { for (j = 1; j <= k; j++) { p = order[j]; m = n[p]; for (a = 1; a <= m; a++) s[a] = vals[p, a];
+          for (a = 1; a <= m; a++) for (b = a + 1; b <= m; b++) if (s[b] + 0 < s[a] + 0) { t = s[a]; s[a] = s[b]; s[b] = t }
+          printf "  %-46s %8.1f\n", p, s[int((m + 1) / 2)] } }' "$work/timings"
 
 # The lab's JVM waits while its container runs: how much memory does it hold meanwhile?
 LAB_NO_BUILD=1 ./lab 6 -m 64m --pids-limit 50 --cpus 1 -- sleep 3 &

@@ -78,7 +78,8 @@ fi
 java -cp '$classpath:$launcher' \
   org.junit.platform.console.ConsoleLauncher execute --disable-banner --details=tree \
   --select-class containerlabs.cgroups.CgroupsTest --select-class containerlabs.cgroups.HostileContainerTest \
-  --select-class containerlabs.cgroups.ExecTest --select-class containerlabs.user.UserNamespaceTest
+  --select-class containerlabs.cgroups.ExecTest --select-class containerlabs.user.UserNamespaceTest \
+  --select-method containerlabs.user.HostileUserTest#psFindsPid1
 echo "VM-RESULT: \$?"
 sleep 60 & echo o > /proc/sysrq-trigger; wait # PID 1 must not exit before the power goes off
 INSIDE

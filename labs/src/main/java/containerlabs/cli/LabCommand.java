@@ -6,6 +6,7 @@ import containerlabs.engine.Engine;
 import containerlabs.engine.ExitStatus;
 import containerlabs.engine.Feature;
 import containerlabs.engine.InitCommand;
+import containerlabs.engine.Timings;
 import containerlabs.kernel.Architecture;
 import containerlabs.kernel.Kernel;
 import containerlabs.kernel.SyscallException;
@@ -66,8 +67,10 @@ public abstract class LabCommand implements Callable<Integer> {
   /** Run a lab, or its init when the first argument is {@code init}, and return the exit status. */
   public static int execute(LabCommand lab, String... args) {
     if (args.length >= 2 && args[0].equals("init")) {
+      Timings.startInit(args[1]);
       return lab.init(args[1], Arrays.asList(args).subList(2, args.length));
     }
+    Timings.mark("the lab's JVM, start to main");
     CommandLine commandLine = new CommandLine(lab)
         .setStopAtPositional(true) // lab01-uts ls -l: -l belongs to ls
         .setExecutionExceptionHandler((e, cl, parseResult) -> failed(e, cl.getErr(), cl.getCommandName()));
@@ -76,6 +79,10 @@ public abstract class LabCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    Timings.mark("parse the options (picocli)");
+    if (tracing.timings) {
+      Timings.enable();
+    }
     String unsupported = Architecture.refusal(); // before JNA, which may have no native half here
     if (unsupported != null) {
       throw new ContainerException(ExitStatus.RUNTIME_ERROR, unsupported);
@@ -93,7 +100,9 @@ public abstract class LabCommand implements Callable<Integer> {
       // The init is told the lab's name for its messages: it reads no annotation (see InitArguments).
       List<String> arguments = new ArrayList<>(List.of(spec.name()));
       arguments.addAll(InitArguments.encode(spec));
-      return new Engine(features()).run(container, getClass(), arguments);
+      int status = new Engine(features()).run(container, getClass(), arguments);
+      Timings.print(spec.commandLine().getErr());
+      return status;
     } finally {
       Trace.disable();
     }

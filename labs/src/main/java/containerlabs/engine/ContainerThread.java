@@ -82,6 +82,9 @@ final class ContainerThread extends Thread {
    */
   private static List<String> initEnvironment() {
     List<String> environment = new ArrayList<>(List.of(InitCommand.MARKER + "=1", InitCommand.LOCALE));
+    if (Timings.enabled()) {
+      environment.add(Timings.VARIABLE + "=1");
+    }
     for (String name : List.of("TERM", Checkpoint.VARIABLE)) {
       String value = System.getenv(name);
       if (value != null) {

@@ -34,6 +34,7 @@ public final class Engine {
   public int run(Container container, Class<?> lab, List<String> labArguments) {
     reapAbandoned();
     StateDir.create(container);
+    Timings.mark("state dir, and what a killed lab left");
     List<Feature> prepared = new ArrayList<>();
     // From here on SIGINT and SIGTERM stop the container, or keep it from starting: the lab
     // itself lives on, to clean up.
@@ -50,6 +51,7 @@ public final class Engine {
         if (container.command().isEmpty()) {
           container.command(Container.DEFAULT_COMMAND); // none given, and no feature chose one
         }
+        Timings.mark("prepare, on the host (every feature)");
         Checkpoint.reached("prepared", container);
         if (container.stopSignal() != 0) {
           return 128 + container.stopSignal();
@@ -57,9 +59,16 @@ public final class Engine {
         Kernel.startHelperThreads();
         ContainerThread thread =
             new ContainerThread(container, features, InitCommand.of(lab, container, labArguments),
-                pid -> Running.write(container, lab, labArguments.get(0), pid));
+                pid -> {
+                  Timings.mark("namespaces, then the init started");
+                  Running.write(container, lab, labArguments.get(0), pid);
+                });
         thread.start();
         join(thread);
+        if (Timings.enabled()) {
+          Timings.readInit(container);
+        }
+        Timings.mark("the command, to its exit");
         int status = ExitStatus.of(thread.waitStatus());
         for (Feature feature : features) {
           feature.finished(container, status);
@@ -158,6 +167,7 @@ public final class Engine {
     List<String> envp = new ArrayList<>();
     environment.forEach((name, value) -> envp.add(name + "=" + value));
     // tag::plumbing[]
+    Timings.closeInit(); // --timings: the init's last mark
     // The JVM opens its jars without O_CLOEXEC; none of them may reach the command.
     Kernel.closeOnExecFrom(3);
     // end::plumbing[]
