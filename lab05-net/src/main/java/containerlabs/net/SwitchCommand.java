@@ -19,10 +19,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import sun.misc.Signal;
 
 /**
  * {@code ./lab switch}: containet's userspace switch, in the foreground. Containers started
@@ -75,7 +74,6 @@ public final class SwitchCommand implements Callable<Integer> {
   private long flooded;
   private long dropped;
   private volatile boolean stopping;
-  private final CountDownLatch stopped = new CountDownLatch(1);
 
   public static void main(String... args) {
     Tool.main("switch", new SwitchCommand(), args);
@@ -92,15 +90,10 @@ public final class SwitchCommand implements Callable<Integer> {
     }
     table = new Switch(age * 1000L);
     int listening = listen(Path.of(socket));
-    // Ctrl-C (SIGINT) or SIGTERM: the JVM runs this hook; the loop sees the flag within a poll's timeout.
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      stopping = true;
-      try {
-        stopped.await(5, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }));
+    // Ctrl-C (SIGINT) or SIGTERM: the loop sees the flag within a poll's timeout, and the switch ends cleanly.
+    for (String name : List.of("INT", "TERM")) {
+      Signal.handle(new Signal(name), signal -> stopping = true);
+    }
     System.out.println("switch: listening on " + socket + "; containers join with ./lab 5 --net switch"
         + (socket.equals(DEFAULT_SOCKET) ? "" : ":" + socket) + " --ip ADDRESS/24 (Ctrl-C stops it)");
     try {
@@ -117,7 +110,6 @@ public final class SwitchCommand implements Callable<Integer> {
       }
       System.out.println(summary());
       System.out.flush();
-      stopped.countDown();
     }
     return 0;
   }
