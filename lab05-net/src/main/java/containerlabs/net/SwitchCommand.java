@@ -99,6 +99,7 @@ public final class SwitchCommand implements Callable<Integer> {
     try {
       loop(listening);
     } finally {
+      String table = tableText(); // as it was: unplugging forgets the addresses behind each port
       for (Port port : List.copyOf(ports)) {
         unplug(port, "the switch stopped");
       }
@@ -108,7 +109,7 @@ public final class SwitchCommand implements Callable<Integer> {
       } catch (IOException e) {
         System.out.println("switch: could not remove " + socket + ": " + e.getMessage());
       }
-      System.out.println(summary());
+      System.out.println(summary(table));
       System.out.flush();
     }
     return 0;
@@ -292,16 +293,14 @@ public final class SwitchCommand implements Callable<Integer> {
     NetLibC.C.close(port.connection);
   }
 
-  private String summary() {
-    StringBuilder text = new StringBuilder(String.format("switch: stopped; %d port(s) in all; %d frames in:"
-        + " %d forwarded to one port, %d flooded, %d dropped%n", portsInAll, framesIn, forwarded, flooded, dropped));
-    text.append(tableText());
-    return text.toString().stripTrailing();
+  private String summary(String table) {
+    return String.format("switch: stopped; %d port(s) in all; %d frames in: %d forwarded to one port,"
+        + " %d flooded, %d dropped%n%s", portsInAll, framesIn, forwarded, flooded, dropped, table).stripTrailing();
   }
 
   /** The learning table, as the switch has it now: one address per line, its port, its age. */
   String tableText() {
-    StringBuilder text = new StringBuilder(String.format("learning table:%n  %-17s  %4s  %s%n", "MAC", "PORT", "LAST SEEN"));
+    StringBuilder text = new StringBuilder(String.format("learning table, when the switch stopped:%n  %-17s  %4s  %s%n", "MAC", "PORT", "LAST SEEN"));
     long now = now();
     table.table().entrySet().stream().sorted(Comparator.comparing((Map.Entry<Long, Switch.Entry> e) -> e.getValue().port())
         .thenComparing(Map.Entry::getKey)).forEach(e -> text.append(String.format("  %-17s  %4d  %d s ago%n",

@@ -188,6 +188,8 @@ class SwitchTest {
       String summary = net.stop();
       assertTrue(summary.contains("switch: port 1 unplugged: container"), summary);
       assertTrue(summary.contains("switch: stopped; 1 port(s) in all"), summary);
+      // The table as it was when the switch stopped: the container's address, on its port 1.
+      assertTrue(summary.contains("\n  " + a.mac + "     1  "), summary);
       assertFalse(Files.exists(net.socket), "the socket " + net.socket + " is still there");
       a.go();
       Result run = a.finish();
@@ -416,7 +418,7 @@ class SwitchTest {
           process.destroyForcibly();
           throw new AssertionError("the switch did not stop within 20 s of SIGTERM:\n" + trace());
         }
-        await("learning table:");
+        await("learning table, when the switch stopped:");
         stopped = trace();
       }
       return stopped;
