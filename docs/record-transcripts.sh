@@ -95,6 +95,21 @@ record lab05-none                   './lab 5 --net none -- ip addr'
 record lab05-publish                "(./lab 5 -p 8080:80 -- sh -c 'echo hello from the container | nc -l -p 80' &); until busybox nc 172.29.0.1 8080 2>/dev/null; do sleep 0.5; done; sleep 1"
 record lab05-table                  "(./lab 5 -p 8080:80 -- sleep 12 &); sleep 8; nft list table ip container_labs; sleep 5"
 record lab05-errors                 './lab 5 --ip 10.9.9.9/24 -- true; ./lab 5 --net wifi -- true; ./lab 5 -p 70000:80 -- true'
+# containet's switch (chapter 5): the switch runs 11 s, in the foreground of lab05-switch; the
+# containers are started beside it, once its socket is there: 10.0.0.1 sleeps, 10.0.0.2 pings it
+# (lab05-switch-ping), and both still run when the switch stops, so that its table has both.
+if [ "$only" = "  " ] || [[ "$only" == *" lab05-switch"* ]]; then
+  rm -f /run/container-labs.switch.sock
+  (
+    until [ -S /run/container-labs.switch.sock ]; do sleep 0.1; done
+    LAB_NO_BUILD=1 ./lab 5 --net switch --ip 10.0.0.1/24 -- sleep 16 > /dev/null 2>&1 &
+    sleep 2
+    record lab05-switch-ping        "./lab 5 --net switch --ip 10.0.0.2/24 -- sh -c 'ping -c 3 10.0.0.1; sleep 8'"
+    wait
+  ) &
+  record lab05-switch               './lab switch --trace & sleep 11; kill -TERM $!; wait'
+  wait
+fi
 record lab06-own-view               "./lab 6 -m 48m -- sh -c 'ls /sys/fs/cgroup; cat /sys/fs/cgroup/memory/memory.limit_in_bytes; echo 1 > /sys/fs/cgroup/memory/memory.limit_in_bytes'"
 record lab06-oom                    './lab 6 -m 32m -- dd if=/dev/zero of=/dev/null bs=64M count=1'
 record lab06-fits                   './lab 6 -m 128m --stats -- dd if=/dev/zero of=/dev/null bs=64M count=1'

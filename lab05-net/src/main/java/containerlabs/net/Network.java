@@ -32,10 +32,12 @@ public class Network implements Feature {
   private static final String DEFAULT_SUBNET = "172.29.0.0/24";
 
   @Option(names = "--net", paramLabel = "MODE", description = "bridge (default): on the host's"
-      + " bridge lab0; none: loopback only; host: the host's network; ns:NAME: a namespace of ip netns.")
+      + " bridge lab0; none: loopback only; host: the host's network; ns:NAME: a namespace of ip netns;"
+      + " switch[:SOCKET]: on the userspace switch of ./lab switch, with --ip.")
   String mode = "bridge";
 
-  @Option(names = "--ip", paramLabel = "CIDR", description = "The container's address (default: the next free one).")
+  @Option(names = "--ip", paramLabel = "CIDR",
+      description = "The container's address (default on the bridge: the next free one; --net switch: required).")
   String ip;
 
   @Option(names = "--subnet", paramLabel = "CIDR",
@@ -50,6 +52,8 @@ public class Network implements Feature {
   private Rtnetlink host;
   private Subnet bridgeSubnet;
   private int address;
+  /** With --net switch: the connection to the switch, open for the container's whole life. */
+  private SwitchPort switchPort;
 
   @Override
   public int namespaces() {
@@ -59,6 +63,13 @@ public class Network implements Feature {
   @Override
   public void prepare(Container container) {
     checkOptions();
+    if (mode.startsWith("switch")) {
+      address = Subnet.address(ip);
+      container.facts().put("ip", Subnet.text(address));
+      switchPort = SwitchPort.connect(mode.equals("switch") ? SwitchCommand.DEFAULT_SOCKET : mode.substring(7));
+      writeHosts(container);
+      return;
+    }
     if (!mode.equals("bridge")) {
       return;
     }
@@ -101,7 +112,7 @@ public class Network implements Feature {
     if (mode.equals("host")) {
       return;
     }
-    // BEGIN SOLUTION(bring lo up; with --net bridge, the veth pair (eth0 made in here), eth0's address and default route; §5.3)
+    // BEGIN SOLUTION(bring lo up; with --net bridge, the veth pair (eth0 made in here), eth0's address and default route; with --net switch, the TAP device eth0 plugged into the switch, and its address; §5.3)
     // This socket is opened on the container's thread, in its new network namespace.
     try (Rtnetlink inside = Rtnetlink.open()) {
       inside.setUp("lo"); // a new namespace has a loopback device, and it is down
@@ -119,6 +130,11 @@ public class Network implements Feature {
         inside.addAddress("eth0", Subnet.inet(address), bridgeSubnet.prefix());
         inside.setUp("eth0");
         inside.addDefaultRoute(Subnet.inet(bridgeSubnet.gateway()), "eth0");
+      } else if (switchPort != null) {
+        // No cable and no bridge: eth0 is a TAP device, whose frames the switch reads and writes.
+        switchPort.plugIn(container.id() + " " + ip);
+        inside.addAddress("eth0", Subnet.inet(address), Subnet.parse(ip, "--ip").prefix());
+        inside.setUp("eth0");
       }
     }
     // END SOLUTION
@@ -131,6 +147,10 @@ public class Network implements Feature {
     if (host != null) {
       host.close(); // the container never started: the socket was not handed over
       host = null;
+    }
+    if (switchPort != null) {
+      switchPort.close(); // the switch unplugs the port, and closes the TAP device it holds
+      switchPort = null;
     }
   }
 
@@ -182,18 +202,29 @@ public class Network implements Feature {
 
   private void checkOptions() {
     boolean known = mode.equals("bridge") || mode.equals("none") || mode.equals("host")
-        || mode.matches("ns:[A-Za-z0-9_.-]+");
+        || mode.matches("ns:[A-Za-z0-9_.-]+") || mode.equals("switch") || mode.matches("switch:/.+");
     if (!known) {
       throw new ContainerException(ExitStatus.RUNTIME_ERROR, "unknown --net mode '" + mode
-          + "': use bridge, none, host or ns:NAME");
+          + "': use bridge, none, host, ns:NAME or switch[:/PATH/OF/SOCKET]");
+    }
+    if (mode.startsWith("switch")) {
+      if (ip == null) {
+        throw new ContainerException(ExitStatus.RUNTIME_ERROR, "--net " + mode + " needs --ip: the switch"
+            + " gives no addresses; choose one for each container, e.g. --ip 10.0.0.2/24");
+      }
+      if (subnet != null || !publish.isEmpty()) {
+        throw new ContainerException(ExitStatus.RUNTIME_ERROR, "--subnet and -p need --net bridge, not --net " + mode);
+      }
+      Subnet.parse(ip, "--ip");
+      return;
     }
     if (mode.startsWith("ns:") && !Files.exists(Path.of("/run/netns", mode.substring(3)))) {
       throw new ContainerException(ExitStatus.RUNTIME_ERROR, "--net " + mode + ": no network namespace "
           + mode.substring(3) + " (ip netns list shows them; ip netns add makes one)");
     }
     if (!mode.equals("bridge") && (ip != null || subnet != null || !publish.isEmpty())) {
-      throw new ContainerException(ExitStatus.RUNTIME_ERROR, "--ip, --subnet and -p need --net bridge,"
-          + " not --net " + mode);
+      throw new ContainerException(ExitStatus.RUNTIME_ERROR, "--ip, --subnet and -p need --net bridge"
+          + " (--ip: or --net switch), not --net " + mode);
     }
     if (ip != null) {
       Subnet.parse(ip, "--ip");
