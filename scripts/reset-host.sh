@@ -8,7 +8,8 @@
 #   artifacts in root's Maven repository (dev/containerlabs), and the /run/netns mount that
 #   iproute2 leaves once no named network namespace is left in it; a killed disk import's
 #   /var/tmp/container-labs-disk-* (its mount and loop device too), and a registry
-#   scripts/local-registry.sh left running; a SIGKILLed grader's stage /var/tmp/container-labs-grading-*.
+#   scripts/local-registry.sh left running; a SIGKILLed grader's stage
+#   /var/tmp/container-labs-grading-*, and a killed ./lab switch's socket.
 #
 #   sudo scripts/reset-host.sh
 set -uo pipefail
@@ -64,6 +65,10 @@ if ! pgrep -f container-labs-grading >/dev/null; then
   for dir in /var/tmp/container-labs-grading-*; do
     [ -d "$dir" ] && rm -rf --one-file-system "$dir" && say "removed $dir"
   done
+fi
+# A killed ./lab switch's socket (one that stops removes it), unless a switch runs.
+if [ -S /run/container-labs.switch.sock ] && ! pgrep -f containerlabs.net.SwitchCommand >/dev/null; then
+  rm -f /run/container-labs.switch.sock && say "removed /run/container-labs.switch.sock"
 fi
 # A registry scripts/local-registry.sh started and nobody stopped.
 for dir in /tmp/container-labs-registry-*; do
