@@ -71,9 +71,13 @@ class SwitchTest {
             pings.append("; ping -c 1 -w 5 10.0.0.").append(j).append(" >&2 && echo reached 10.0.0.").append(j);
           }
         }
-        members.add(net.plug("10.0.0." + i + "/24", pings.toString()));
+        members.add(net.plug("10.0.0." + i + "/24", pings + "; echo pinged"));
       }
       members.forEach(Member::go);
+      // Every one has pinged before any leaves: one that had ended could not answer the last.
+      for (Member member : members) {
+        member.readUntil("pinged");
+      }
       for (int i = 1; i <= 3; i++) {
         Result run = members.get(i - 1).finish();
         List<String> expected = new ArrayList<>(List.of(members.get(i - 1).mac));
@@ -82,6 +86,7 @@ class SwitchTest {
             expected.add("reached 10.0.0." + j);
           }
         }
+        expected.add("pinged");
         assertEquals(expected, run.lines(), run::toString);
       }
     }
@@ -313,10 +318,23 @@ class SwitchTest {
       }
     }
 
+    private final List<String> early = new ArrayList<>();
+
+    /** Read its output up to the line {@code last} (kept for finish); it runs on till its stdin closes. */
+    void readUntil(String last) throws IOException {
+      for (String line; (line = out.readLine()) != null; ) {
+        early.add(line);
+        if (line.equals(last)) {
+          return;
+        }
+      }
+    }
+
     /** Close its stdin and collect its output, its MAC address first. */
     Result finish() {
       Result rest = LabRunner.finish(process);
-      return new Result(rest.exitStatus(), mac + "\n" + rest.stdout(), rest.stderr());
+      String before = early.isEmpty() ? "" : String.join("\n", early) + "\n";
+      return new Result(rest.exitStatus(), mac + "\n" + before + rest.stdout(), rest.stderr());
     }
   }
 
