@@ -170,9 +170,10 @@ public class UserNamespace implements Feature {
     if (start == 0) {
       return again; // --userns host: the host's
     }
+    // No setpriv --pdeathsig here, unlike the init's launcher: the "parent" whose death it
+    // watches is the thread that started it, and exec's ends as soon as the command starts.
     List<String> launcher = new ArrayList<>(List.of(Holder.path("nsenter"), "--target",
         Integer.toString(target.pid()), "--user", "--setuid", "0", "--setgid", "0", "--"));
-    launcher.addAll(List.of(Holder.path("setpriv"), "--pdeathsig", "KILL", "--"));
     launcher.addAll(InitClassPath.readableBy(start, again));
     return launcher;
   }
