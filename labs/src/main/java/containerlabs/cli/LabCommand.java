@@ -80,9 +80,7 @@ public abstract class LabCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Timings.mark("parse the options (picocli)");
-    if (tracing.timings) {
-      Timings.enable();
-    }
+    Timings.keep(tracing.timings);
     String unsupported = Architecture.refusal(); // before JNA, which may have no native half here
     if (unsupported != null) {
       throw new ContainerException(ExitStatus.RUNTIME_ERROR, unsupported);

@@ -38,8 +38,15 @@ public final class Timings {
     MARKS.add(new Mark(phase, Instant.now()));
   }
 
-  public static void enable() {
-    enabled = true;
+  /**
+   * Once the options are parsed: keep marking, or drop the marks (a JVM that runs many
+   * containers, as the soak does, must not collect them for ever).
+   */
+  public static synchronized void keep(boolean wanted) {
+    enabled = wanted;
+    if (!wanted) {
+      MARKS.clear();
+    }
   }
 
   static boolean enabled() {
@@ -121,6 +128,7 @@ public final class Timings {
       marks.add(new Mark("", ProcessHandle.current().info().startInstant().orElseThrow()));
     }
     marks.addAll(MARKS);
+    MARKS.clear(); // the next container in this JVM starts a table of its own
     marks.sort((a, b) -> a.at().compareTo(b.at()));
     err.println("timings (--timings), each phase in ms:");
     for (int i = 1; i < marks.size(); i++) {
