@@ -82,20 +82,25 @@ check "no container in a container-labs cgroup on the host" '[ -z "$(find /sys/f
 check "no grading VM or stage left" '[ "$(grading_vms)" = "$vms_before" ] && [ "$(stages)" = "$stages_before" ]'
 
 say "the grader killed half-way (SIGTERM, as a Ctrl-C or an instructor's kill): its VM and stage go with it"
-java -cp "$(ls lab06-cgroups/target/lib/*.jar | tr '\n' ':')" containerlabs.grading.Grade "$batch/f-honest" \
-  --out "$work/killed" "${options[@]}" > "$work/killed.log" 2>&1 &
-grader=$!
-for _ in $(seq 100); do # until its stage exists (it is copied first, then the VM boots)
-  [ "$(stages)" != "$stages_before" ] && break
-  sleep 0.1
+# At three moments: while it copies the stage, while the VM script builds its initramfs, and
+# while the VM boots. CI once caught the first: the stop hook's delete raced the copy.
+for delay in 0 1 4; do
+  java -cp "$(ls lab06-cgroups/target/lib/*.jar | tr '\n' ':')" containerlabs.grading.Grade "$batch/f-honest" \
+    --out "$work/killed" "${options[@]}" > "$work/killed.log" 2>&1 &
+  grader=$!
+  for _ in $(seq 200); do # until its stage exists
+    [ "$(stages)" != "$stages_before" ] && break
+    sleep 0.05
+  done
+  made=$(comm -13 <(echo "$stages_before") <(stages))
+  sleep "$delay"
+  kill -TERM "$grader"
+  wait "$grader" || true
+  for _ in $(seq 50); do [ "$(grading_vms)" = "$vms_before" ] && break; sleep 0.1; done # SIGKILL is not instant
+  check "killed ${delay} s after its stage appeared: the stage (${made:-none made}) was removed" \
+    '[ -n "$made" ] && [ ! -e "$made" ] && [ "$(stages)" = "$stages_before" ]'
+  check "killed ${delay} s after its stage appeared: no grading VM left" '[ "$(grading_vms)" = "$vms_before" ]'
 done
-made=$(comm -13 <(echo "$stages_before") <(stages))
-sleep 1
-kill -TERM "$grader"
-wait "$grader" || true
-for _ in $(seq 50); do [ "$(grading_vms)" = "$vms_before" ] && break; sleep 0.1; done # SIGKILL is not instant
-check "its stage (${made:-none made}) was removed" '[ -n "$made" ] && [ ! -e "$made" ] && [ "$(stages)" = "$stages_before" ]'
-check "no grading VM left after the kill" '[ "$(grading_vms)" = "$vms_before" ]'
 
 say "a folder that does not exist: one line, exit 125"
 set +e

@@ -16,6 +16,10 @@ stage=$1 out=$2 seconds=$3
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/vm.sh"
 vm_packages
+# Every scratch file (the KVM probe's, the initramfs) lives in the stage, so that the grader,
+# which removes the stage however it ends, removes them too.
+export TMPDIR="$stage/vm"
+mkdir -p "$TMPDIR"
 VM_ACCEL=${VM_ACCEL:-$(vm_accel)}
 export VM_ACCEL
 
@@ -34,7 +38,7 @@ mount --move /proc /mnt/proc && mount --move /sys /mnt/sys && mount --move /dev 
 exec switch_root /mnt /bin/sh /stage/run-tests
 STAGE2
 
-initrd=$(mktemp /var/tmp/container-labs-initrd.XXXXXX)
+initrd="$TMPDIR/initrd"
 vm_initramfs "$stage/stage2" "$initrd"
 rm -f "$out" && truncate -s 16M "$out"
 vm_say "booting the grading VM ($(vm_accel)), at most $seconds s"

@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -66,6 +65,7 @@ public final class Grade implements Callable<Integer> {
     if (!Files.isDirectory(reference.resolve("lab01-uts")) || !Files.isRegularFile(reference.resolve("scripts/grading-vm.sh"))) {
       throw new IllegalArgumentException("run it from the top of the reference repository (./lab grade ...)");
     }
+    ProcessTree.adoptOrphans();
     Catalog catalog = Catalog.read(reference).only(labs, tests);
     if (catalog.entries().isEmpty()) {
       throw new IllegalArgumentException("no graded test matches --labs " + labs + " --tests " + tests);
@@ -139,16 +139,10 @@ public final class Grade implements Callable<Integer> {
     // Ctrl-C or kill of the grader: the VM (or the in-place run) and the stage go with it,
     // from the moment the stage's folder exists (a grader killed while it was copying used to
     // leave it behind).
-    AtomicReference<Process> started = new AtomicReference<>();
     Thread stop = new Thread(() -> {
-      Process process = started.get();
-      if (process != null) {
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly();
-      }
       try {
         stage.delete();
-      } catch (IOException e) {
+      } catch (IOException | InterruptedException e) {
         // the JVM is ending: nothing else to try
       }
     });
@@ -170,14 +164,12 @@ public final class Grade implements Callable<Integer> {
           builder.environment().put("VM_ACCEL", accel);
         }
       }
-      Process process = builder.redirectErrorStream(true).start();
-      started.set(process);
+      Process process = stage.start(builder.redirectErrorStream(true));
       Path log = report.resolve(inPlace ? "run.log" : "vm.log");
       Thread copier = new Thread(() -> copyCapped(process.getInputStream(), log));
       copier.start();
       if (!process.waitFor(timeout + 30L, TimeUnit.SECONDS)) {
-        process.descendants().forEach(ProcessHandle::destroyForcibly); // only what this grader started
-        process.destroyForcibly();
+        ProcessTree.killAll(process);
         process.waitFor();
       }
       copier.join();

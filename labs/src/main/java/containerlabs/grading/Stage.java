@@ -1,5 +1,6 @@
 package containerlabs.grading;
 
+import containerlabs.engine.Folders;
 import containerlabs.image.ImageStore;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
@@ -34,6 +35,8 @@ final class Stage {
   final List<String> notes = new ArrayList<>();
   private long taken;
   private int files;
+  private Process started;
+  private boolean deleted;
 
   private Stage(Path dir) {
     this.dir = dir;
@@ -44,7 +47,8 @@ final class Stage {
     return new Stage(Files.createTempDirectory(Path.of("/var/tmp"), "container-labs-grading-"));
   }
 
-  void assemble(Path reference, Path submission, Catalog catalog, List<String> modules) throws IOException {
+  synchronized void assemble(Path reference, Path submission, Catalog catalog, List<String> modules) throws IOException {
+    stillThere();
     Path grading = Files.createDirectories(dir.resolve("grading"));
     for (String module : modules) {
       takeSources(submission.resolve(module).resolve("src/main/java"), grading.resolve(module).resolve("src/main/java"));
@@ -128,7 +132,31 @@ final class Stage {
     }
   }
 
-  void delete() throws IOException {
-    ImageStore.deleteTree(dir);
+  /** Starts what runs on the stage (the VM, or the tests in place), so that {@link #delete} ends it. */
+  synchronized Process start(ProcessBuilder builder) throws IOException {
+    stillThere();
+    started = builder.start();
+    return started;
+  }
+
+  /**
+   * Ends everything the grader started, then removes the stage; once. A stopped grader's shutdown
+   * hook calls it while the main thread may still be assembling, starting or deleting (the JVM
+   * does not pause other threads for its hooks): the lock makes each of those whole, so neither
+   * a file copied after the delete nor two deletes racing can leave part of the stage behind.
+   */
+  synchronized void delete() throws IOException, InterruptedException {
+    if (deleted) {
+      return;
+    }
+    deleted = true;
+    ProcessTree.killAll(started);
+    Folders.deleteTree(dir);
+  }
+
+  private void stillThere() throws IOException {
+    if (deleted) {
+      throw new IOException("the grader is stopping: its stage is gone");
+    }
   }
 }

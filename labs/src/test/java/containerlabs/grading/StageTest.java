@@ -2,9 +2,11 @@ package containerlabs.grading;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import containerlabs.image.ImageStore;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -66,6 +68,78 @@ class StageTest {
       ImageStore.deleteTree(reference);
     }
     assertTrue(Files.exists(solution), "deleting the stage followed the link");
+  }
+
+  /**
+   * A grader stopped (SIGTERM) while it copies: its shutdown hook deletes the stage while the
+   * main thread goes on copying. Before the lock, the copy re-created folders behind the delete,
+   * or the two deletes tripped over each other, and part of the stage stayed (CI, session 6).
+   */
+  @Test
+  void aStopWhileAssemblingLeavesNoStage() throws Exception {
+    Path reference = builtReference();
+    Path submission = Files.createTempDirectory("submission");
+    Path uts = Files.createDirectories(submission.resolve("lab01-uts/src/main/java/containerlabs/uts"));
+    for (int i = 0; i < 2000; i++) {
+      Files.writeString(uts.resolve("C" + i + ".java"), "class C" + i + " {}");
+    }
+    try {
+      Catalog catalog = Catalog.read(reference);
+      for (int delayMs : List.of(0, 1, 5, 20)) {
+        Stage stage = Stage.create();
+        Thread main = new Thread(() -> {
+          try {
+            stage.assemble(reference, submission, catalog, List.of("lab01-uts"));
+          } catch (IOException e) {
+            // the stop came first: refused, as it should be
+          }
+        });
+        main.start();
+        Thread.sleep(delayMs);
+        stage.delete();
+        main.join();
+        stage.delete();
+        assertFalse(Files.exists(stage.dir, LinkOption.NOFOLLOW_LINKS), "stage left after a stop at " + delayMs + " ms");
+      }
+    } finally {
+      ImageStore.deleteTree(submission);
+      ImageStore.deleteTree(reference);
+    }
+  }
+
+  /** What runs on the stage (the VM script and what it started) ends before the stage goes. */
+  @Test
+  void deleteEndsWhatRunsOnTheStage() throws Exception {
+    Stage stage = Stage.create();
+    Path child = stage.dir.resolve("child");
+    Process started = stage.start(new ProcessBuilder("sh", "-c",
+        "sleep 300 & echo $! > " + child + ".tmp && mv " + child + ".tmp " + child + "; wait"));
+    for (int i = 0; i < 100 && !Files.exists(child); i++) {
+      Thread.sleep(50);
+    }
+    long sleeper = Long.parseLong(Files.readString(child).trim());
+    stage.delete();
+    assertFalse(started.isAlive(), "the stage's process survived");
+    assertTrue(ended(sleeper), "its child survived");
+    assertFalse(Files.exists(stage.dir, LinkOption.NOFOLLOW_LINKS));
+    assertThrows(IOException.class, () -> stage.start(new ProcessBuilder("true")), "a process started after the stop");
+  }
+
+  /** Gone, or a zombie: killed, and waiting only for whoever it was re-parented to (here PID 1) to reap it. */
+  private static boolean ended(long pid) throws IOException {
+    Path stat = Path.of("/proc/" + pid + "/stat");
+    for (int i = 0; i < 50 && Files.exists(stat); i++) {
+      try {
+        String text = Files.readString(stat);
+        if (text.charAt(text.lastIndexOf(')') + 2) == 'Z') {
+          return true;
+        }
+        Thread.sleep(20); // SIGKILL is delivered, not instant
+      } catch (java.nio.file.NoSuchFileException | InterruptedException e) {
+        return true;
+      }
+    }
+    return !Files.exists(stat);
   }
 
   @Test
