@@ -98,7 +98,7 @@ record lab05-errors                 './lab 5 --ip 10.9.9.9/24 -- true; ./lab 5 -
 # containet's switch (chapter 5): the switch runs 11 s, in the foreground of lab05-switch; the
 # containers are started beside it, once its socket is there: 10.0.0.1 sleeps, 10.0.0.2 pings it
 # (lab05-switch-ping), and both still run when the switch stops, so that its table has both.
-if [ "$only" = "  " ] || [[ "$only" == *" lab05-switch"* ]]; then
+if [ "$only" = "  " ] || [[ "$only" == *" lab05-switch "* || "$only" == *" lab05-switch-ping "* ]]; then
   rm -f /run/container-labs.switch.sock
   (
     until [ -S /run/container-labs.switch.sock ]; do sleep 0.1; done
@@ -110,6 +110,7 @@ if [ "$only" = "  " ] || [[ "$only" == *" lab05-switch"* ]]; then
   record lab05-switch               './lab switch --trace & sleep 11; kill -TERM $!; wait'
   wait
 fi
+record lab05-switch-benchmark       'scripts/benchmark-switch.sh 10'
 record lab06-own-view               "./lab 6 -m 48m -- sh -c 'ls /sys/fs/cgroup; cat /sys/fs/cgroup/memory/memory.limit_in_bytes; echo 1 > /sys/fs/cgroup/memory/memory.limit_in_bytes'"
 record lab06-oom                    './lab 6 -m 32m -- dd if=/dev/zero of=/dev/null bs=64M count=1'
 record lab06-fits                   './lab 6 -m 128m --stats -- dd if=/dev/zero of=/dev/null bs=64M count=1'
