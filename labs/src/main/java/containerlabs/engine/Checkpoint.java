@@ -8,7 +8,8 @@ import java.util.concurrent.locks.LockSupport;
  * to look at a half-made container from the host, or to kill it there as a crash would:
  * {@code created} (the state dir exists), {@code prepared} (the host's side is ready, the
  * init is not started yet), {@code setup} (in the init: everything is mounted, the command
- * is not started yet).
+ * is not started yet); and in ./lab exec, {@code exec-started} (its command runs, the
+ * main thread has not yet caught up).
  */
 final class Checkpoint {
   static final String VARIABLE = "CONTAINER_LABS_PAUSE";

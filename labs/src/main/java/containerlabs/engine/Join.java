@@ -73,6 +73,17 @@ final class Join {
       Thread thread = new Thread(() -> {
         try {
           pid[0] = joinAndSpawn(process);
+          // Published at once, so that a signal from now on is forwarded (CI, under emulation:
+          // a SIGTERM that came while the main thread still caught up was taken for a Ctrl-C
+          // before the start, and the command got SIGKILL). One that came during the start
+          // itself reaches the command now, as it would have a moment later.
+          if (process.started(pid[0])) {
+            try {
+              Kernel.kill(pid[0], process.stopSignal());
+            } catch (SyscallException e) {
+              // ESRCH: it has already ended
+            }
+          }
         } catch (RuntimeException | Error e) {
           failure[0] = e;
         }
@@ -85,9 +96,7 @@ final class Join {
       } else if (failure[0] != null) {
         throw (Error) failure[0];
       }
-      if (process.started(pid[0])) {
-        Kernel.kill(pid[0], Kernel.SIGKILL); // Ctrl-C came while it started
-      }
+      Checkpoint.reached("exec-started", process);
       terminal.giveTo(pid[0]);
       // The thread that started it has ended: its children are this process's, and any
       // thread of the process may wait for them.

@@ -36,6 +36,18 @@ public final class LabRunner {
     return start(javaCommand(System.getProperty("java.class.path"), args), null);
   }
 
+  /** Start the lab as {@link #start} does, with these variables added to its environment. */
+  public Process startWith(java.util.Map<String, String> environment, String... args) {
+    ProcessBuilder builder = new ProcessBuilder(javaCommand(System.getProperty("java.class.path"), args));
+    builder.environment().remove("JAVA_TOOL_OPTIONS");
+    builder.environment().putAll(environment);
+    try {
+      return builder.start();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot start " + builder.command(), e);
+    }
+  }
+
   /** Run the lab as the unprivileged user nobody (with a copy of the class path nobody can read). */
   public Result runAsNobody(String... args) throws IOException {
     Path copy = Files.createTempDirectory("container-labs-cp");
