@@ -73,9 +73,7 @@ cpu_ms() { # COMMAND...: mean user + sys per run, in ms
 runc_cpu=$(cpu_ms runc run --bundle "$work/bundle" "container-labs-bench-$$-cpu")
 lab_cpu=$(cpu_ms env LAB_NO_BUILD=1 ./lab 6 -m 64m --pids-limit 50 --cpus 1 -- /bin/true)
 echo "CPU time per start (user + sys, mean of $runs runs):"
-printf "  runc     %7s ms
-  lab06    %7s ms: on %d cores, no overlap can start it in less than %.1f ms
-" \
+printf "  runc     %7s ms\n  lab06    %7s ms: on %d cores, no overlap can start it in less than %.1f ms\n" \
   "$runc_cpu" "$lab_cpu" "$(nproc)" "$(awk -v c="$lab_cpu" -v n="$(nproc)" 'BEGIN { print c / n }')"
 
 # The lab's JVM waits while its container runs: how much memory does it hold meanwhile?

@@ -112,7 +112,7 @@ result=$(sed -n 's/^VM-RESULT: \([0-9]*\).*/\1/p' "$log" | tr -d '\r')
 passed=$(grep -o '[0-9]* tests successful' "$log" | grep -o '^[0-9]*' || echo 0)
 failed=$(grep -o '[0-9]* tests failed' "$log" | grep -o '^[0-9]*' || echo 0)
 echo "cgroup v2 VM: ${passed:-0} passed, ${failed:-0} failed"
-if [ "$result" != 0 ]; then # what failed, and why: the console log goes with this script's folder
+if [ "$result" != 0 ]; then # what failed, and why (the whole console: $log)
   tr -d '\r' < "$log" | sed 's/\x1b\[[0-9;]*m//g' | grep -a -A 8 'MethodSource' | head -n 150 || tail -n 60 "$log"
 fi
 [ "$result" = 0 ]

@@ -73,10 +73,8 @@ final class Join {
       Thread thread = new Thread(() -> {
         try {
           pid[0] = joinAndSpawn(process);
-          // Published at once, so that a signal from now on is forwarded (CI, under emulation:
-          // a SIGTERM that came while the main thread still caught up was taken for a Ctrl-C
-          // before the start, and the command got SIGKILL). One that came during the start
-          // itself reaches the command now, as it would have a moment later.
+          // Published at once: a signal from now on is forwarded to the command, and one that
+          // came while it started reaches it now, as it would have a moment later.
           if (process.started(pid[0])) {
             try {
               Kernel.kill(pid[0], process.stopSignal());

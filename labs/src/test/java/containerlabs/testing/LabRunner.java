@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -33,19 +34,12 @@ public final class LabRunner {
 
   /** Start the lab with its stdin, stdout and stderr as pipes, for a test to talk to. */
   public Process start(String... args) {
-    return start(javaCommand(System.getProperty("java.class.path"), args), null);
+    return start(javaCommand(System.getProperty("java.class.path"), args), null, Map.of());
   }
 
   /** Start the lab as {@link #start} does, with these variables added to its environment. */
-  public Process startWith(java.util.Map<String, String> environment, String... args) {
-    ProcessBuilder builder = new ProcessBuilder(javaCommand(System.getProperty("java.class.path"), args));
-    builder.environment().remove("JAVA_TOOL_OPTIONS");
-    builder.environment().putAll(environment);
-    try {
-      return builder.start();
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot start " + builder.command(), e);
-    }
+  public Process startWith(Map<String, String> environment, String... args) {
+    return start(javaCommand(System.getProperty("java.class.path"), args), null, environment);
   }
 
   /** Run the lab as the unprivileged user nobody (with a copy of the class path nobody can read). */
@@ -65,7 +59,7 @@ public final class LabRunner {
       List<String> command = new ArrayList<>(List.of("setpriv", "--reuid=65534", "--regid=65534",
           "--clear-groups"));
       command.addAll(javaCommand(String.join(File.pathSeparator, entries), args));
-      return finish(start(command, copy));
+      return finish(start(command, copy, Map.of()));
     } finally {
       deleteTree(copy);
     }
@@ -85,9 +79,10 @@ public final class LabRunner {
     return command;
   }
 
-  private static Process start(List<String> command, Path workDir) {
+  private static Process start(List<String> command, Path workDir, Map<String, String> environment) {
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().remove("JAVA_TOOL_OPTIONS");
+    builder.environment().putAll(environment);
     if (workDir != null) {
       builder.directory(workDir.toFile());
     }
