@@ -46,14 +46,17 @@ class SwitchTest {
   @DisplayName("two containers on the switch ping each other")
   void twoContainers() throws Exception {
     try (RunningSwitch net = new RunningSwitch(false)) {
-      Member a = net.plug("10.0.0.1/24", "ping -c 2 -w 5 10.0.0.2 >&2 && echo reached");
-      Member b = net.plug("10.0.0.2/24", "ping -c 2 -w 5 10.0.0.1 >&2 && echo reached");
+      Member a = net.plug("10.0.0.1/24", "ping -c 2 -w 5 10.0.0.2 >&2 && echo reached; echo pinged");
+      Member b = net.plug("10.0.0.2/24", "ping -c 2 -w 5 10.0.0.1 >&2 && echo reached; echo pinged");
       a.go();
       b.go();
+      // Both have pinged before either leaves: one that had ended could not answer the other's last.
+      a.readUntil("pinged");
+      b.readUntil("pinged");
       for (Member m : List.of(a, b)) {
         Result run = m.finish();
         assertEquals(0, run.exitStatus(), run::toString);
-        assertEquals(List.of(m.mac, "reached"), run.lines(), run::toString);
+        assertEquals(List.of(m.mac, "reached", "pinged"), run.lines(), run::toString);
       }
     }
   }

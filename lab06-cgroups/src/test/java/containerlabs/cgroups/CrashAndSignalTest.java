@@ -231,6 +231,47 @@ class CrashAndSignalTest {
   }
 
   @Test
+  @DisplayName("SIGTERM to the lab while it prepares: the init it started early, waiting for its"
+      + " arguments, is killed and reaped before the lab exits")
+  void sigtermWhilePreparingEndsTheEarlyInit() throws Exception {
+    Process process = start("prepared", concat(ALL_FEATURES, "--", "sh", "-c", "echo running"));
+    String output = readUntil(process, "paused at prepared");
+    List<ProcessHandle> waiting = process.toHandle().children()
+        .filter(child -> commandLine(child).endsWith(" init -")).toList();
+    assertEquals(1, waiting.size(), "the lab should have started its init early, as 'init -': "
+        + process.toHandle().children().map(CrashAndSignalTest::commandLine).toList() + "\n" + output);
+    process.toHandle().destroy(); // SIGTERM (Process.destroy would also close its pipes)
+    Result run = LabRunner.finish(process);
+    assertEquals(143, run.exitStatus(), run::toString);
+    assertFalse(waiting.get(0).isAlive(), "the early init outlived its lab");
+    assertFalse(run.stdout().contains("running"), run::toString);
+  }
+
+  @Test
+  @DisplayName("an option picocli refuses (2), and one the lab's prepare refuses (125): the init"
+      + " started early ends with the lab, which says why in one line")
+  void wrongOptionEndsTheEarlyInit() throws Exception {
+    Result parse = LabRunner.finish(lab.start("--nope", "--", "true"));
+    assertEquals(2, parse.exitStatus(), parse::toString);
+    assertTrue(parse.stderr().contains("--nope"), parse::toString);
+    Result prepare = LabRunner.finish(lab.start("--pids-limit", "many", "--", "true"));
+    assertEquals(125, prepare.exitStatus(), prepare::toString);
+    assertEquals(1, prepare.stderr().lines().count(), prepare::toString);
+    List<String> left = ProcessHandle.allProcesses().map(CrashAndSignalTest::commandLine)
+        .filter(line -> line.contains(Lab06.class.getName() + " init -")).toList();
+    assertEquals(List.of(), left, "an init started early, still there after its lab");
+  }
+
+  private static String commandLine(ProcessHandle process) {
+    try {
+      return new String(Files.readAllBytes(Path.of("/proc/" + process.pid() + "/cmdline")),
+          StandardCharsets.UTF_8).replace('\0', ' ').strip();
+    } catch (IOException e) {
+      return "(gone)";
+    }
+  }
+
+  @Test
   @DisplayName("SIGTERM to the lab: a PID 1 that ignores it is killed after the grace period")
   void sigtermIgnored() throws Exception {
     Process process = lab.start(concat(ALL_FEATURES, "--", "sh", "-c", "echo running; exec sleep 60"));

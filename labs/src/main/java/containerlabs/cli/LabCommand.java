@@ -2,6 +2,7 @@ package containerlabs.cli;
 
 import containerlabs.engine.Container;
 import containerlabs.engine.ContainerException;
+import containerlabs.engine.EarlyInit;
 import containerlabs.engine.Engine;
 import containerlabs.engine.ExitStatus;
 import containerlabs.engine.Feature;
@@ -12,7 +13,9 @@ import containerlabs.kernel.Kernel;
 import containerlabs.kernel.SyscallException;
 import containerlabs.kernel.Trace;
 import containerlabs.tool.Version;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -49,6 +52,9 @@ public abstract class LabCommand implements Callable<Integer> {
           + " from lab 04 on, the image's command).")
   List<String> command = new ArrayList<>();
 
+  /** The engine's start-up trick: an init already booting (see EarlyInit), or null. */
+  private EarlyInit early;
+
   /** This lab's features, the earlier labs' first. */
   protected abstract List<Feature> features();
 
@@ -67,14 +73,33 @@ public abstract class LabCommand implements Callable<Integer> {
   /** Run a lab, or its init when the first argument is {@code init}, and return the exit status. */
   public static int execute(LabCommand lab, String... args) {
     if (args.length >= 2 && args[0].equals("init")) {
-      Timings.startInit(args[1]);
+      if (args.length == 2 && args[1].equals(EarlyInit.WAITING) && System.getenv(InitCommand.MARKER) != null) {
+        try {
+          List<String> released = EarlyInit.awaitArguments();
+          if (released == null) {
+            return ExitStatus.RUNTIME_ERROR; // the lab ended first, and did not start this container
+          }
+          args = released.toArray(String[]::new);
+        } catch (IOException e) {
+          return failed(new UncheckedIOException(e), new PrintWriter(System.err, true), "init");
+        }
+      } else {
+        Timings.startInit(args[1]);
+      }
       return lab.init(args[1], Arrays.asList(args).subList(2, args.length));
     }
     Timings.mark("the lab's JVM, start to main");
-    CommandLine commandLine = new CommandLine(lab)
-        .setStopAtPositional(true) // lab01-uts ls -l: -l belongs to ls
-        .setExecutionExceptionHandler((e, cl, parseResult) -> failed(e, cl.getErr(), cl.getCommandName()));
-    return commandLine.execute(args);
+    lab.early = EarlyInit.startFor(lab, args); // its JVM boots while picocli parses (see there)
+    try {
+      CommandLine commandLine = new CommandLine(lab)
+          .setStopAtPositional(true) // lab01-uts ls -l: -l belongs to ls
+          .setExecutionExceptionHandler((e, cl, parseResult) -> failed(e, cl.getErr(), cl.getCommandName()));
+      return commandLine.execute(args);
+    } finally {
+      if (lab.early != null) {
+        lab.early.cancel(); // the options were wrong, or --help: it never starts a container
+      }
+    }
   }
 
   @Override
@@ -98,7 +123,7 @@ public abstract class LabCommand implements Callable<Integer> {
       // The init is told the lab's name for its messages: it reads no annotation (see InitArguments).
       List<String> arguments = new ArrayList<>(List.of(spec.name()));
       arguments.addAll(InitArguments.encode(spec));
-      int status = new Engine(features()).run(container, getClass(), arguments);
+      int status = new Engine(features()).run(container, getClass(), arguments, early);
       Timings.print(spec.commandLine().getErr());
       return status;
     } finally {

@@ -80,7 +80,7 @@ final class ContainerThread extends Thread {
    * The init JVM gets almost nothing of the lab's environment (JAVA_TOOL_OPTIONS there would
    * change it); it builds the command's environment itself, see {@link Container}.
    */
-  private static List<String> initEnvironment() {
+  static List<String> initEnvironment() {
     List<String> environment = new ArrayList<>(List.of(InitCommand.MARKER + "=1", InitCommand.LOCALE));
     if (Timings.enabled()) {
       environment.add(Timings.VARIABLE + "=1");

@@ -13,6 +13,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
+import java.util.function.IntSupplier;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
@@ -32,6 +34,21 @@ public final class Engine {
    * made on the host is removed before this returns, on every path.
    */
   public int run(Container container, Class<?> lab, List<String> labArguments) {
+    return run(container, lab, labArguments, null);
+  }
+
+  /** The same, with an init that {@code early} started before the options were parsed, if it fits. */
+  public int run(Container container, Class<?> lab, List<String> labArguments, EarlyInit early) {
+    try {
+      return runContainer(container, lab, labArguments, early);
+    } finally {
+      if (early != null) {
+        early.cancel(); // not released: killed before it did anything
+      }
+    }
+  }
+
+  private int runContainer(Container container, Class<?> lab, List<String> labArguments, EarlyInit early) {
     reapAbandoned();
     StateDir.create(container);
     Timings.mark("state dir, and what a killed lab left");
@@ -57,19 +74,33 @@ public final class Engine {
           return 128 + container.stopSignal();
         }
         Kernel.startHelperThreads();
-        ContainerThread thread =
-            new ContainerThread(container, features, InitCommand.of(lab, container, labArguments),
-                pid -> {
-                  Timings.mark("namespaces, then the init started");
-                  Running.write(container, lab, labArguments.get(0), pid);
-                });
-        thread.start();
+        IntConsumer started = pid -> Running.write(container, lab, labArguments.get(0), pid);
+        Thread thread;
+        IntSupplier waitStatus;
+        int namespaces = features.stream().mapToInt(Feature::namespaces).reduce(0, (a, b) -> a | b);
+        if (early != null && early.fits(namespaces)) {
+          early.release(container, features, InitCommand.arguments(container, labArguments), started);
+          thread = early;
+          waitStatus = early::waitStatus;
+        } else {
+          if (early != null) {
+            early.cancel(); // other namespaces than it has (--net host), or it could not start
+          }
+          ContainerThread plain = new ContainerThread(container, features,
+              InitCommand.of(lab, container, labArguments), pid -> {
+                Timings.mark("namespaces, then the init started");
+                started.accept(pid);
+              });
+          plain.start();
+          thread = plain;
+          waitStatus = plain::waitStatus;
+        }
         join(thread);
         if (Timings.enabled()) {
           Timings.readInit(container);
         }
         Timings.mark("the command, to its exit");
-        int status = ExitStatus.of(thread.waitStatus());
+        int status = ExitStatus.of(waitStatus.getAsInt());
         for (Feature feature : features) {
           feature.finished(container, status);
         }

@@ -39,6 +39,14 @@ public final class Timings {
   }
 
   /**
+   * A mark of work done beside the phases, not one of them: its phase starts with "+" (the
+   * early init's, see {@link EarlyInit}). The table lists these apart.
+   */
+  static synchronized void mark(String phase, Instant at) {
+    MARKS.add(new Mark(phase, at));
+  }
+
+  /**
    * Once the options are parsed: keep marking, or drop the marks (a JVM that runs many
    * containers, as the soak does, must not collect them for ever).
    */
@@ -69,6 +77,21 @@ public final class Timings {
       initMark("the init's JVM, start to main", now);
     } catch (IOException e) {
       initMarks = null; // no timings of the init's side, and no failure of the container for it
+    }
+  }
+
+  /** In the init started early, once it has its arguments: its two marks from before them. */
+  static void startEarlyInit(String id, boolean wanted, Instant main, Instant ready) {
+    if (!wanted) {
+      return;
+    }
+    try {
+      initMarks = Files.newOutputStream(Container.STATE_ROOT.resolve(id).resolve(FILE));
+      enabled = true;
+      initMark("+the init's JVM, start to main", main);
+      initMark("+the init ready (JNA, classes), waiting", ready);
+    } catch (IOException e) {
+      initMarks = null;
     }
   }
 
@@ -127,7 +150,10 @@ public final class Timings {
     } else { // the JVM's start, to the clock tick
       marks.add(new Mark("", ProcessHandle.current().info().startInstant().orElseThrow()));
     }
-    marks.addAll(MARKS);
+    List<Mark> beside = new ArrayList<>();
+    for (Mark mark : MARKS) {
+      (mark.phase().startsWith("+") ? beside : marks).add(mark);
+    }
     MARKS.clear(); // the next container in this JVM starts a table of its own
     marks.sort((a, b) -> a.at().compareTo(b.at()));
     err.println("timings (--timings), each phase in ms:");
@@ -135,7 +161,32 @@ public final class Timings {
       err.printf("  %-44s %8.1f%n", marks.get(i).phase(), millis(marks.get(i - 1).at(), marks.get(i).at()));
     }
     err.printf("  %-44s %8.1f%n", "total", millis(marks.get(0).at(), marks.get(marks.size() - 1).at()));
+    printBeside(err, marks, beside);
     err.flush();
+  }
+
+  /**
+   * The early init's marks: from the lab's main, while the lab parsed and prepared, up to its
+   * release (time it waited, if any, for the lab; if the lab waited for it, that is in set-up).
+   */
+  private static void printBeside(PrintWriter err, List<Mark> marks, List<Mark> beside) {
+    Mark from = find(marks, "the lab's JVM, start to main");
+    Mark released = find(marks, "namespaces configured, the init released");
+    if (beside.isEmpty() || from == null || released == null) {
+      return;
+    }
+    beside.sort((a, b) -> a.at().compareTo(b.at()));
+    err.println("meanwhile, beside the phases above (the init, started early), in ms:");
+    Instant last = from.at();
+    for (Mark mark : beside) {
+      err.printf("  %-44s %8.1f%n", mark.phase().substring(1), millis(last, mark.at()));
+      last = mark.at();
+    }
+    err.printf("  %-44s %8.1f%n", "...until the lab released it", Math.max(0, millis(last, released.at())));
+  }
+
+  private static Mark find(List<Mark> marks, String phase) {
+    return marks.stream().filter(m -> m.phase().equals(phase)).findFirst().orElse(null);
   }
 
   private static Instant origin(String variable) {

@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -309,6 +310,21 @@ public final class Kernel {
 
   /** The same, with the program's path apart from its argv[0] (as a shell passes "ps", not "/bin/ps"). */
   public static int spawn(String path, List<String> argv, String shown, List<String> env, boolean ownProcessGroup) {
+    return spawn(path, argv, shown, env, ownProcessGroup, ownProcessGroup, -1);
+  }
+
+  /**
+   * The same, with {@code fd} as the child's descriptor 3 (its only one above 2), and with
+   * {@code ownProcessGroup} a group of its own that does not take the terminal: the engine's
+   * early init (see the engine's EarlyInit), which waits for its arguments on that descriptor.
+   */
+  public static int spawnWithDescriptor(List<String> argv, String shown, List<String> env,
+      boolean ownProcessGroup, int fd) {
+    return spawn(argv.get(0), argv, shown, env, ownProcessGroup, false, fd);
+  }
+
+  private static int spawn(String path, List<String> argv, String shown, List<String> env,
+      boolean ownProcessGroup, boolean takeTerminal, int fd3) {
     String call = "posix_spawn(" + shown + ")";
     Memory actions = new Memory(256); // posix_spawn_file_actions_t is 80 bytes in glibc
     Memory attr = new Memory(512); // posix_spawnattr_t is 336 bytes in glibc
@@ -318,7 +334,10 @@ public final class Kernel {
     C.posix_spawn_file_actions_init(actions);
     C.posix_spawnattr_init(attr);
     try {
-      C.posix_spawn_file_actions_addclosefrom_np(actions, 3);
+      if (fd3 >= 0) {
+        C.posix_spawn_file_actions_adddup2(actions, fd3, 3); // dup2 leaves close-on-exec off
+      }
+      C.posix_spawn_file_actions_addclosefrom_np(actions, fd3 >= 0 ? 4 : 3);
       C.sigemptyset(none);
       C.sigfillset(all);
       C.posix_spawnattr_setsigmask(attr, none);
@@ -327,6 +346,8 @@ public final class Kernel {
       if (ownProcessGroup) {
         C.posix_spawnattr_setpgroup(attr, 0); // a new group, whose id is the child's pid
         flags |= 0x02; // SETPGROUP
+      }
+      if (takeTerminal) {
         // ...which takes the terminal before it execs: a shell that starts in the background
         // of its terminal stops itself (SIGTTIN) before its parent could hand it over.
         C.posix_spawn_file_actions_addtcsetpgrp_np(actions, 0);
@@ -360,6 +381,24 @@ public final class Kernel {
     }
   }
 
+  /** pipe2(2), both ends close-on-exec: {read end, write end}. */
+  public static int[] pipe() {
+    int[] fds = new int[2];
+    quietly("pipe2(O_CLOEXEC)", () -> C.pipe2(fds, O_CLOEXEC));
+    return fds;
+  }
+
+  /** write(2), all of {@code bytes} (a pipe takes at most 64 KiB at once). */
+  public static void write(int fd, byte[] bytes) {
+    for (int done = 0; done < bytes.length; ) {
+      byte[] rest = done == 0 ? bytes : Arrays.copyOfRange(bytes, done, bytes.length);
+      long[] written = new long[1];
+      quietly("write(" + fd + ", " + rest.length + " bytes)", () -> written[0] = C.write(fd, rest, rest.length));
+      done += (int) written[0];
+    }
+  }
+
+  private static final int O_CLOEXEC = 0x80000;
   private static final int O_RDONLY_CLOEXEC = 0x80000;
 
   /** open(2) read-only: for namespace files, whose descriptor is what setns wants. */

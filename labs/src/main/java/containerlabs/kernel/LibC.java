@@ -70,6 +70,10 @@ interface LibC extends Library {
 
   int close_range(int first, int last, int flags) throws LastErrorException;
 
+  int pipe2(int[] fds, int flags) throws LastErrorException;
+
+  long write(int fd, byte[] buffer, long count) throws LastErrorException;
+
   int isatty(int fd);
 
   int tcgetpgrp(int fd);
@@ -111,6 +115,8 @@ interface LibC extends Library {
   int posix_spawn_file_actions_init(Pointer fileActions);
 
   int posix_spawn_file_actions_addclosefrom_np(Pointer fileActions, int from);
+
+  int posix_spawn_file_actions_adddup2(Pointer fileActions, int fd, int newfd);
 
   int posix_spawn_file_actions_addtcsetpgrp_np(Pointer fileActions, int fd);
 
