@@ -47,7 +47,7 @@ public record Running(String id, String lab, String labName, int pid, Instant st
   /**
    * As Properties.store writes a key or value, so that Properties.load reads it back whatever
    * it holds (a command may hold "=", a line break, any character). Not store() itself: it
-   * heads the file with the date, and loading the time zone for it took 36 to 59 ms in a fresh
+   * heads the file with the date, and loading the time zone for it took 36 to 56 ms in a fresh
    * JVM (see the guide's appendix, "Start-up time").
    */
   static String escaped(String text, boolean key) {
