@@ -40,8 +40,7 @@ class TimingsTest {
   @Test
   @DisplayName("lab 06: each phase once, in order, the total is their sum, and the init's early boot beside them")
   void lab06() {
-    Result run = LabRunner.finish(LabRunner.of(Lab06.class).startWith(Map.of(), ARGS));
-    check(run, EARLY, BESIDE);
+    check(LabRunner.of(Lab06.class).run(ARGS), EARLY, BESIDE);
   }
 
   @Test

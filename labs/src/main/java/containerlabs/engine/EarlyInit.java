@@ -24,7 +24,8 @@ import java.util.function.IntConsumer;
  * JNA and its classes, then waits for the rest of its command line on its descriptor 3, a
  * pipe. Once the lab has prepared, this thread configures the namespaces, writes the init's
  * arguments into the pipe and waits for it: from then on it is the container's thread, as a
- * {@link ContainerThread} would have been, in the same order for each of its steps.
+ * {@link ContainerThread} would have been, with the same steps (the one moved: ./lab ps's
+ * state file is written once the init has its arguments, while it sets up).
  *
  * <p>When the parsed options ask for other namespaces ({@code --net host}), or this start
  * failed (not root), or the lab ends or stops first, the waiting init is killed and reaped

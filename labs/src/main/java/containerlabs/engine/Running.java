@@ -36,7 +36,8 @@ public record Running(String id, String lab, String labName, int pid, Instant st
     properties.put("command", String.join(" ", container.command()));
     container.facts().forEach((key, value) -> properties.put("fact." + key, value));
     StringBuilder text = new StringBuilder("# the container's init, for ./lab ps and ./lab exec\n");
-    properties.forEach((key, value) -> text.append(escaped(key, true)).append('=').append(escaped(value, false)).append('\n'));
+    properties.forEach((key, value) ->
+        text.append(escaped(key, true)).append('=').append(escaped(value, false)).append('\n'));
     try {
       Files.writeString(container.stateDir().resolve(FILE), text);
     } catch (IOException e) {

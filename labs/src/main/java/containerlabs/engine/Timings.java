@@ -71,27 +71,25 @@ public final class Timings {
       return;
     }
     Instant now = Instant.now();
-    try {
-      initMarks = Files.newOutputStream(Container.STATE_ROOT.resolve(id).resolve(FILE));
-      enabled = true;
-      initMark("the init's JVM, start to main", now);
-    } catch (IOException e) {
-      initMarks = null; // no timings of the init's side, and no failure of the container for it
-    }
+    openInitMarks(id);
+    initMark("the init's JVM, start to main", now);
   }
 
   /** In the init started early, once it has its arguments: its two marks from before them. */
   static void startEarlyInit(String id, boolean wanted, Instant main, Instant ready) {
-    if (!wanted) {
-      return;
+    if (wanted) {
+      openInitMarks(id);
+      initMark("+the init's JVM, start to main", main);
+      initMark("+the init ready (JNA, classes), waiting", ready);
     }
+  }
+
+  private static void openInitMarks(String id) {
     try {
       initMarks = Files.newOutputStream(Container.STATE_ROOT.resolve(id).resolve(FILE));
       enabled = true;
-      initMark("+the init's JVM, start to main", main);
-      initMark("+the init ready (JNA, classes), waiting", ready);
     } catch (IOException e) {
-      initMarks = null;
+      initMarks = null; // no timings of the init's side, and no failure of the container for it
     }
   }
 
